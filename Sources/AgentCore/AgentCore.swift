@@ -1,0 +1,161 @@
+import BatonModel
+
+/// The agent's step runner: a pure state machine.
+///
+/// For each assignment: evaluate the preconditions, run the action, evaluate the postconditions,
+/// then record and send a report with the evidence. Attempts are keyed by (run, step, attempt):
+/// an assignment delivered again never runs again; the stored report is sent instead.
+public struct AgentCore: Sendable {
+    public enum Event: Sendable {
+        /// The coordinator welcomed this session with its epoch.
+        case welcomed(epoch: UInt64)
+        case assignmentReceived(Assignment, now: Instant)
+        case probesEvaluated(AttemptKey, ProbePhase, [Evidence], now: Instant)
+        case actionFinished(AttemptKey, ActionResult, now: Instant)
+        /// The coordinator journaled the report; it can leave the outbox.
+        case reportAcknowledged(AttemptKey)
+    }
+
+    public enum Effect: Hashable, Sendable {
+        case evaluateProbes(AttemptKey, ProbePhase, [Probe])
+        case runAction(AttemptKey, Action, timeoutMilliseconds: Int64)
+        /// Keep the report until it is acknowledged (the outbox). Done before `.send`.
+        case record(StepReport)
+        case send(StepReport)
+        /// The report left the outbox.
+        case forget(AttemptKey)
+        /// The assignment was refused (stale epoch, …); nothing ran.
+        case refuse(AttemptKey, reason: String)
+    }
+
+    private enum Attempt: Sendable {
+        case checkingPreconditions(Assignment, startedAt: Instant)
+        case running(Assignment, startedAt: Instant, evidence: [Evidence])
+        case checkingPostconditions(Assignment, startedAt: Instant, evidence: [Evidence], result: ActionResult?)
+        case done(StepReport)
+    }
+
+    private var attempts: [AttemptKey: Attempt] = [:]
+    /// Reports recorded but not yet acknowledged, oldest first.
+    public private(set) var outbox: [StepReport] = []
+    /// The highest coordinator epoch seen; assignments from older epochs are refused.
+    public private(set) var epoch: UInt64 = 0
+
+    public init() {}
+
+    /// Attempts started but not yet reported.
+    public var inFlight: [AttemptKey] {
+        attempts.compactMap { key, attempt in
+            if case .done = attempt { return nil }
+            return key
+        }.sorted { $0.description < $1.description }
+    }
+
+    public mutating func handle(_ event: Event) -> [Effect] {
+        switch event {
+        case .welcomed(let epoch):
+            self.epoch = max(self.epoch, epoch)
+            return []
+        case .assignmentReceived(let assignment, let now):
+            return receive(assignment, now: now)
+        case .probesEvaluated(let key, let phase, let evidence, let now):
+            return probesEvaluated(key, phase, evidence, now: now)
+        case .actionFinished(let key, let result, let now):
+            return actionFinished(key, result, now: now)
+        case .reportAcknowledged(let key):
+            guard outbox.contains(where: { $0.key == key }) else { return [] }
+            outbox.removeAll { $0.key == key }
+            return [.forget(key)]
+        }
+    }
+
+    private mutating func receive(_ assignment: Assignment, now: Instant) -> [Effect] {
+        let key = assignment.key
+        if assignment.epoch < epoch {
+            return [.refuse(key, reason: "assignment from epoch \(assignment.epoch), older than epoch \(epoch)")]
+        }
+        switch attempts[key] {
+        case .done(let report):
+            return [.send(report)]
+        case .some:
+            return []
+        case nil:
+            break
+        }
+        if assignment.pre.isEmpty {
+            return start(assignment, startedAt: now, evidence: [], now: now)
+        }
+        attempts[key] = .checkingPreconditions(assignment, startedAt: now)
+        return [.evaluateProbes(key, .pre, assignment.pre)]
+    }
+
+    private mutating func probesEvaluated(
+        _ key: AttemptKey, _ phase: ProbePhase, _ evidence: [Evidence], now: Instant
+    ) -> [Effect] {
+        switch (attempts[key], phase) {
+        case (.checkingPreconditions(let assignment, let startedAt), .pre):
+            if let failed = evidence.first(where: { !$0.passed }) {
+                return finish(
+                    assignment, startedAt: startedAt, outcome: .failed,
+                    reason: "precondition failed: \(failed.probe): expected \(failed.expected), observed \(failed.observed)",
+                    evidence: evidence, result: nil, now: now)
+            }
+            return start(assignment, startedAt: startedAt, evidence: evidence, now: now)
+        case (.checkingPostconditions(let assignment, let startedAt, let earlier, let result), .post):
+            let all = earlier + evidence
+            if let failed = evidence.first(where: { !$0.passed }) {
+                return finish(
+                    assignment, startedAt: startedAt, outcome: .failed,
+                    reason: "postcondition failed: \(failed.probe): expected \(failed.expected), observed \(failed.observed)",
+                    evidence: all, result: result, now: now)
+            }
+            return finish(assignment, startedAt: startedAt, outcome: .verified, reason: "", evidence: all, result: result, now: now)
+        default:
+            return []
+        }
+    }
+
+    private mutating func start(_ assignment: Assignment, startedAt: Instant, evidence: [Evidence], now: Instant) -> [Effect] {
+        if let action = assignment.action {
+            attempts[assignment.key] = .running(assignment, startedAt: startedAt, evidence: evidence)
+            return [.runAction(assignment.key, action, timeoutMilliseconds: assignment.timeoutMilliseconds)]
+        }
+        return checkPostconditions(assignment, startedAt: startedAt, evidence: evidence, result: nil, now: now)
+    }
+
+    private mutating func actionFinished(_ key: AttemptKey, _ result: ActionResult, now: Instant) -> [Effect] {
+        guard case .running(let assignment, let startedAt, let evidence) = attempts[key] else { return [] }
+        if let reason = result.failureReason(timeoutMilliseconds: assignment.timeoutMilliseconds) {
+            return finish(
+                assignment, startedAt: startedAt, outcome: .failed, reason: reason, evidence: evidence, result: result,
+                now: now)
+        }
+        return checkPostconditions(assignment, startedAt: startedAt, evidence: evidence, result: result, now: now)
+    }
+
+    private mutating func checkPostconditions(
+        _ assignment: Assignment, startedAt: Instant, evidence: [Evidence], result: ActionResult?, now: Instant
+    ) -> [Effect] {
+        if assignment.post.isEmpty {
+            return finish(
+                assignment, startedAt: startedAt, outcome: .verified, reason: "", evidence: evidence, result: result,
+                now: now)
+        }
+        attempts[assignment.key] = .checkingPostconditions(
+            assignment, startedAt: startedAt, evidence: evidence, result: result)
+        return [.evaluateProbes(assignment.key, .post, assignment.post)]
+    }
+
+    private mutating func finish(
+        _ assignment: Assignment, startedAt: Instant, outcome: Outcome, reason: String, evidence: [Evidence],
+        result: ActionResult?, now: Instant
+    ) -> [Effect] {
+        let report = StepReport(
+            runID: assignment.runID, stepID: assignment.stepID, attempt: assignment.attempt, outcome: outcome,
+            reason: reason, exitCode: result?.exitCode, evidence: evidence, stdoutTail: result?.stdoutTail ?? "",
+            stderrTail: result?.stderrTail ?? "", startedAt: startedAt, finishedAt: now)
+        attempts[assignment.key] = .done(report)
+        outbox.append(report)
+        return [.record(report), .send(report)]
+    }
+}

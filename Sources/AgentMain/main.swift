@@ -1,0 +1,122 @@
+import AgentRuntime
+import ArgumentParser
+import BatonWire
+import Logging
+import NIOSSL
+import ServiceLifecycle
+import UnixSignals
+import Foundation
+
+/// `baton-agent`: runs on a platform, database or application host and dials out to `batond`.
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baton-agent",
+        abstract: "Run Baton steps on this host for the coordinator.",
+        discussion: """
+            The agent dials out to the coordinator over mutual TLS (no inbound port). Its name and \
+            tier come only from its certificate (spiffe://<trust-domain>/agent/<tier>/<name>); make one \
+            with `baton pki cert create --agent NAME --tier TIER`.
+
+            Example:
+              baton-agent --coordinator 127.0.0.1:7443 --ca pki/ca.pem \\
+                --cert pki/agent-database-db-1.pem --key pki/agent-database-db-1-key.pem
+            """,
+        version: AgentVersion.current
+    )
+
+    @Option(help: "The coordinator's agent listener, HOST:PORT.")
+    var coordinator: String = "127.0.0.1:7443"
+
+    @Option(help: "The name in the coordinator's certificate to verify (default: the host in --coordinator).")
+    var serverName: String?
+
+    @Option(help: "The Baton CA certificate (PEM). Env: BATON_CA.")
+    var ca: String?
+
+    @Option(help: "This agent's certificate (PEM). Env: BATON_AGENT_CERT.")
+    var cert: String?
+
+    @Option(help: "This agent's private key (PEM). Env: BATON_AGENT_KEY.")
+    var key: String?
+
+    @Option(name: .customLong("label"), help: "A label KEY=VALUE sent to the coordinator (repeatable).")
+    var labels: [String] = []
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let caPath = ca ?? environment["BATON_CA"] else { throw ValidationError("missing --ca (or BATON_CA)") }
+        guard let certPath = cert ?? environment["BATON_AGENT_CERT"] else {
+            throw ValidationError("missing --cert (or BATON_AGENT_CERT)")
+        }
+        guard let keyPath = key ?? environment["BATON_AGENT_KEY"] else {
+            throw ValidationError("missing --key (or BATON_AGENT_KEY)")
+        }
+        let (host, port) = try HostPort.parse(coordinator, option: "--coordinator")
+        var labelMap: [String: String] = [:]
+        for label in labels {
+            guard let equals = label.firstIndex(of: "="), equals != label.startIndex else {
+                throw ValidationError("--label \(label): expected KEY=VALUE")
+            }
+            labelMap[String(label[..<equals])] = String(label[label.index(after: equals)...])
+        }
+        let files: (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey, roots: [NIOSSLCertificate])
+        do {
+            files = try TLSFiles(certificatePath: certPath, privateKeyPath: keyPath, caPath: caPath).load()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let tls = BatonTLS.clientConfiguration(certificateChain: files.chain, privateKey: files.key, trustRoots: files.roots)
+        let isIPAddress = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" }
+        let configuration = AgentConfiguration(
+            coordinatorHost: host, coordinatorPort: port, serverHostname: serverName ?? (isIPAddress ? nil : host),
+            tls: tls, agentVersion: AgentVersion.current, labels: labelMap)
+
+        var logger = Logger(label: "baton-agent")
+        logger.logLevel = logLevel
+        let runtime = AgentRuntime(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            services: [AgentService(runtime: runtime)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}
+
+enum AgentVersion {
+    static let current = "0.1.0"
+}
+
+/// Runs the agent until a graceful shutdown (SIGTERM/SIGINT) is requested.
+struct AgentService: Service {
+    let runtime: AgentRuntime
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await runtime.run()
+        }
+    }
+}
+
+enum HostPort {
+    static func parse(_ value: String, option: String) throws -> (String, Int) {
+        guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
+            (0...65535).contains(port)
+        else {
+            throw ValidationError("\(option) \(value): expected HOST:PORT")
+        }
+        var host = String(value[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ValidationError("\(option) \(value): the host is empty") }
+        return (host, port)
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// From an async function the asynchronous entry point is chosen (top-level code picks the synchronous one).
+func runAgent() async {
+    await AgentCommand.main()
+}
+
+await runAgent()

@@ -1,0 +1,199 @@
+import AgentCore
+import BatonModel
+import BatonProto
+import BatonWire
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import SwiftProtobuf
+
+/// The agent's shell around `AgentCore`: dials out to the coordinator, keeps the session alive,
+/// runs actions and probes for the core, and sends its reports.
+public actor AgentRuntime {
+    typealias Connection = NIOAsyncChannel<Baton_V1_Envelope, Baton_V1_Envelope>
+
+    private let configuration: AgentConfiguration
+    private let logger: Logger
+    private let runner = ProcessRunner()
+    private let probes: ProbeEvaluator
+    private var core = AgentCore()
+    private var session: AsyncStream<Baton_V1_Envelope>.Continuation?
+    private var work: [AttemptKey: Task<Void, Never>] = [:]
+    /// The identity the coordinator read from this agent's certificate, once welcomed.
+    public private(set) var identity: AgentIdentity?
+
+    public init(configuration: AgentConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        probes = ProbeEvaluator(runner: runner)
+    }
+
+    /// Connects, and reconnects with exponential backoff and jitter, until the task is cancelled.
+    public func run() async {
+        var failures = 0
+        var random = SystemRandomNumberGenerator()
+        while !Task.isCancelled {
+            do {
+                try await runSession(onWelcome: { failures = 0 })
+                logger.notice("coordinator closed the session")
+            } catch {
+                logger.notice("session ended: \(error)")
+            }
+            session = nil
+            guard !Task.isCancelled else { break }
+            failures += 1
+            let delay = configuration.reconnectDelayMilliseconds(consecutiveFailures: failures, random: &random)
+            logger.info("reconnecting in \(delay) ms")
+            try? await Task.sleep(for: .milliseconds(delay))
+        }
+        abandonInFlightWork()
+    }
+
+    /// Kills every action still running (shutdown). Their attempts are not reported.
+    private func abandonInFlightWork() {
+        let keys = core.inFlight
+        if !keys.isEmpty { logger.warning("abandoning \(keys.count) step(s) in flight: \(keys)") }
+        runner.terminateAll()
+        for task in work.values { task.cancel() }
+    }
+
+    private func runSession(onWelcome: () -> Void) async throws {
+        let sslContext = try NIOSSLContext(configuration: configuration.tls)
+        let serverHostname = configuration.serverHostname
+        let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.milliseconds(configuration.connectTimeoutMilliseconds))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: configuration.coordinatorHost, port: configuration.coordinatorPort) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let tls = try NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname)
+                    try channel.pipeline.syncOperations.addHandler(tls)
+                    try channel.pipeline.syncOperations.addBatonFraming()
+                    return try Connection(wrappingChannelSynchronously: channel)
+                }
+            }
+        try await connection.executeThenClose { inbound, outbound in
+            var hello = Baton_V1_Envelope()
+            hello.hello = .with {
+                $0.protocolVersion = ProtocolVersion.current
+                $0.agentVersion = configuration.agentVersion
+                $0.capabilities = ["probe.command", "probe.file", "probe.tcp", "probe.http"]
+                $0.labels = configuration.labels
+                $0.unacknowledgedReports = core.outbox.map(Baton_V1_Report.init)
+            }
+            let (queue, queueInput) = AsyncStream.makeStream(of: Baton_V1_Envelope.self)
+            defer { queueInput.finish() }
+            queueInput.yield(hello)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    var messageID: UInt64 = 0
+                    for await var envelope in queue {
+                        messageID += 1
+                        envelope.messageID = messageID
+                        try await outbound.write(envelope)
+                    }
+                }
+                var welcomed = false
+                for try await envelope in inbound {
+                    if welcomed {
+                        try receive(envelope)
+                        continue
+                    }
+                    guard case .welcome(let welcome)? = envelope.body else {
+                        throw AgentSessionError("the coordinator did not answer hello with welcome")
+                    }
+                    guard welcome.protocolVersion == ProtocolVersion.current else {
+                        throw WireError.unsupportedProtocolVersion(welcome.protocolVersion)
+                    }
+                    welcomed = true
+                    identity = Tier(rawValue: welcome.tier).map { AgentIdentity(tier: $0, name: welcome.agentName) }
+                    _ = core.handle(.welcomed(epoch: welcome.coordinatorEpoch))
+                    onWelcome()
+                    session = queueInput
+                    logger.info(
+                        "connected as \(welcome.tier)/\(welcome.agentName), epoch \(welcome.coordinatorEpoch), session \(welcome.sessionID)"
+                    )
+                    let heartbeatInterval = max(Int(welcome.heartbeatIntervalMs), 100)
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: .milliseconds(heartbeatInterval))
+                            var heartbeat = Baton_V1_Envelope()
+                            heartbeat.heartbeat = .with { $0.sentAtMs = Self.now().millisecondsSinceEpoch }
+                            queueInput.yield(heartbeat)
+                        }
+                    }
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    private func receive(_ envelope: Baton_V1_Envelope) throws {
+        switch envelope.body {
+        case .assignment(let assignment):
+            apply(core.handle(.assignmentReceived(try assignment.model(), now: Self.now())))
+        case .ack(let ack):
+            let key = AttemptKey(runID: RunID(ack.runID), stepID: StepID(ack.stepID), attempt: Int(ack.attempt))
+            apply(core.handle(.reportAcknowledged(key)))
+        case .cancel(let cancel):
+            logger.notice("coordinator cancelled \(cancel.runID)/\(cancel.stepID)#\(cancel.attempt): \(cancel.reason)")
+        case .heartbeat, .welcome:
+            break
+        case .reject(let reject):
+            logger.warning("coordinator rejected message \(reject.messageID): \(reject.reason)")
+        case .hello, .report:
+            throw AgentSessionError("unexpected message from the coordinator")
+        case nil:
+            break
+        }
+    }
+
+    private func apply(_ effects: [AgentCore.Effect]) {
+        for effect in effects {
+            switch effect {
+            case .evaluateProbes(let key, let phase, let list):
+                work[key] = Task {
+                    let evidence = await probes.evaluate(list, phase: phase)
+                    self.finished(key, .probesEvaluated(key, phase, evidence, now: Self.now()))
+                }
+            case .runAction(let key, let action, let timeout):
+                logger.info("running \(key): \(action.argv.first ?? "")")
+                work[key] = Task {
+                    let result = await runner.run(argv: action.argv, env: action.env, timeoutMilliseconds: timeout)
+                    let actionResult = ActionResult(
+                        exitCode: result.exitCode, terminatingSignal: result.terminatingSignal,
+                        timedOut: result.timedOut, spawnError: result.spawnError, stdoutTail: result.stdout,
+                        stderrTail: result.stderr)
+                    self.finished(key, .actionFinished(key, actionResult, now: Self.now()))
+                }
+            case .record:
+                // The outbox lives in the core's memory for now; a file journal comes with crash recovery.
+                break
+            case .send(let report):
+                logger.info("reporting \(report.key): \(report.outcome.rawValue) \(report.reason)")
+                var envelope = Baton_V1_Envelope()
+                envelope.report = Baton_V1_Report(report)
+                session?.yield(envelope)
+            case .forget:
+                break
+            case .refuse(let key, let reason):
+                logger.warning("refused assignment \(key): \(reason)")
+            }
+        }
+    }
+
+    private func finished(_ key: AttemptKey, _ event: AgentCore.Event) {
+        work[key] = nil
+        apply(core.handle(event))
+    }
+
+    static func now() -> Instant {
+        Instant(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+    }
+}
+
+struct AgentSessionError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

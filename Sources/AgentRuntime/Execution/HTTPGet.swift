@@ -1,0 +1,156 @@
+import Glibc
+
+/// The parts of an `http://host:port/path` URL needed to send a GET.
+struct HTTPTarget: Equatable, Sendable {
+    var host: String
+    var port: Int
+    /// Path and query, always starting with `/`.
+    var path: String
+
+    /// The `Host` header value: brackets around IPv6 literals, port only when not 80.
+    var hostHeader: String {
+        let name = host.contains(":") ? "[\(host)]" : host
+        return port == 80 ? name : "\(name):\(port)"
+    }
+
+    enum ParseFailure: Error, Equatable, Sendable { case httpsUnsupported, invalid(String) }
+
+    /// Parses `http://host[:port][/path][?query][#fragment]`; `https://` is recognised but refused.
+    static func parse(_ url: String) -> Result<HTTPTarget, ParseFailure> {
+        let lower = url.lowercased()
+        if lower.hasPrefix("https://") { return .failure(.httpsUnsupported) }
+        guard lower.hasPrefix("http://") else { return .failure(.invalid("not an http:// URL")) }
+        var rest = Substring(url.dropFirst("http://".count))
+        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        var authority = rest[..<authorityEnd]
+        var path = String(rest[authorityEnd...])
+        if !path.hasPrefix("/") { path = "/" + path }
+        if path.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7f }) {
+            return .failure(.invalid("the path contains spaces or control characters"))
+        }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+
+        let host: Substring
+        var portText: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return .failure(.invalid("unterminated IPv6 literal")) }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { return .failure(.invalid("unexpected text after the IPv6 literal")) }
+                portText = after.dropFirst()
+            }
+        } else if let colon = authority.firstIndex(of: ":") {
+            host = authority[..<colon]
+            portText = authority[authority.index(after: colon)...]
+        } else {
+            host = authority
+        }
+        guard !host.isEmpty else { return .failure(.invalid("no host")) }
+        guard !host.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7f }) else { return .failure(.invalid("bad host")) }
+        var port = 80
+        if let portText, !portText.isEmpty {
+            guard let value = Int(portText), (1...65_535).contains(value) else {
+                return .failure(.invalid("bad port \"\(portText)\""))
+            }
+            port = value
+        }
+        return .success(HTTPTarget(host: String(host), port: port, path: path))
+    }
+}
+
+/// Why no HTTP status was obtained.
+enum HTTPFailure: Error, Equatable, Sendable, CustomStringConvertible {
+    case connect(ConnectFailure)
+    case timedOut(milliseconds: Int64)
+    case io(errno: Int32)
+    case closedWithoutResponse
+    case invalidResponse(String)
+
+    var description: String {
+        switch self {
+        case .connect(let failure): return failure.description
+        case .timedOut(let milliseconds): return "no answer within \(milliseconds) ms"
+        case .io(let code): return SystemError.lowercasedText(code)
+        case .closedWithoutResponse: return "connection closed without a response"
+        case .invalidResponse(let head): return "not an HTTP response: \(EvidenceText.quoted(head, limit: 80))"
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 GET over a plain socket: sends the request with `Connection: close` and
+/// parses the status line. Blocking, bounded by the timeout; run it off the cooperative pool.
+enum HTTPGet {
+    static let maxHeadBytes = 8 * 1024
+
+    static func status(of target: HTTPTarget, timeoutMilliseconds: Int64) -> Result<Int, HTTPFailure> {
+        let deadline = ExecClock.deadline(afterMilliseconds: timeoutMilliseconds)
+        let fd: Int32
+        switch TCPConnect.connect(host: target.host, port: target.port, timeoutMilliseconds: timeoutMilliseconds) {
+        case .success(let socket): fd = socket
+        case .failure(let failure): return .failure(.connect(failure))
+        }
+        defer { close(fd) }
+
+        let request = "GET \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUser-Agent: baton-agent\r\n"
+            + "Accept: */*\r\nConnection: close\r\n\r\n"
+        var bytes = Array(request.utf8)[...]
+        while !bytes.isEmpty {
+            let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent > 0 {
+                bytes = bytes.dropFirst(sent)
+                continue
+            }
+            if sent < 0, errno == EINTR { continue }
+            if sent < 0, errno == EAGAIN || errno == EWOULDBLOCK {
+                if let failure = wait(fd, events: POLLOUT, deadline: deadline, timeout: timeoutMilliseconds) {
+                    return .failure(failure)
+                }
+                continue
+            }
+            return .failure(.io(errno: errno))
+        }
+
+        var head: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 2_048)
+        while !head.contains(UInt8(ascii: "\n")), head.count < maxHeadBytes {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                head.append(contentsOf: chunk[..<count])
+            } else if count == 0 {
+                break
+            } else if errno == EINTR {
+                continue
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                if let failure = wait(fd, events: POLLIN, deadline: deadline, timeout: timeoutMilliseconds) {
+                    return .failure(failure)
+                }
+            } else {
+                return .failure(.io(errno: errno))
+            }
+        }
+        if head.isEmpty { return .failure(.closedWithoutResponse) }
+        return parseStatusLine(head)
+    }
+
+    /// `HTTP/1.1 503 Service Unavailable` -> 503.
+    static func parseStatusLine(_ head: [UInt8]) -> Result<Int, HTTPFailure> {
+        let lineEnd = head.firstIndex(of: UInt8(ascii: "\n")) ?? head.endIndex
+        var line = String(decoding: head[..<lineEnd], as: UTF8.self)
+        if line.hasSuffix("\r") { line.removeLast() }
+        let fields = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+        guard fields.count >= 2, fields[0].hasPrefix("HTTP/"), fields[1].count == 3, let code = Int(fields[1]),
+            (100...999).contains(code)
+        else { return .failure(.invalidResponse(line)) }
+        return .success(code)
+    }
+
+    private static func wait(_ fd: Int32, events: Int32, deadline: Int64, timeout: Int64) -> HTTPFailure? {
+        switch TCPConnect.waitFor(fd, events: events, deadline: deadline) {
+        case .ready: return nil
+        case .timedOut: return .timedOut(milliseconds: timeout)
+        case .failed(let code): return .io(errno: code)
+        }
+    }
+}

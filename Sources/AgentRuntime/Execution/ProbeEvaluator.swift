@@ -1,0 +1,102 @@
+import BatonModel
+import Glibc
+
+/// The verdict on one probe before it is stamped into `Evidence`.
+struct ProbeVerdict: Equatable, Sendable {
+    var expected: String
+    var observed: String
+    var passed: Bool
+}
+
+/// Evaluates pre/post probes on the agent's host and explains each result in `Evidence`.
+///
+/// Every check runs off Swift's cooperative pool (commands via `ProcessRunner`, sockets and file
+/// reads on dedicated threads) and respects the probe's timeout.
+public struct ProbeEvaluator: Sendable {
+    /// How much of a file a `contains` check reads.
+    public static let fileReadLimit = 1 << 20
+    /// How much of a probe command's stdout/stderr is kept for its checks.
+    public static let commandOutputCap = 1 << 20
+
+    public let runner: ProcessRunner
+
+    public init(runner: ProcessRunner = ProcessRunner()) {
+        self.runner = runner
+    }
+
+    /// Evaluates one probe.
+    public func evaluate(_ probe: Probe, phase: ProbePhase) async -> Evidence {
+        let verdict: ProbeVerdict
+        switch probe {
+        case .command(let command): verdict = await evaluateCommand(command)
+        case .file(let file): verdict = await BlockingCall.run(onTimeout: Self.unreachable) { Self.evaluateFile(file) }
+        case .tcp(let tcp): verdict = await evaluateTCP(tcp)
+        case .http(let http): verdict = await evaluateHTTP(http)
+        }
+        return Evidence(
+            phase: phase, probe: probe.description, expected: verdict.expected, observed: verdict.observed,
+            passed: verdict.passed, at: ExecClock.wallNow()
+        )
+    }
+
+    /// Evaluates `probes` one after another and returns their evidence in the same order.
+    public func evaluate(_ probes: [Probe], phase: ProbePhase) async -> [Evidence] {
+        var evidence: [Evidence] = []
+        evidence.reserveCapacity(probes.count)
+        for probe in probes { evidence.append(await evaluate(probe, phase: phase)) }
+        return evidence
+    }
+
+    private static let unreachable = ProbeVerdict(expected: "", observed: "not evaluated", passed: false)
+
+    // MARK: tcp
+
+    func evaluateTCP(_ probe: TCPProbe) async -> ProbeVerdict {
+        let expected = probe.state.rawValue
+        let timeout = probe.timeoutMilliseconds
+        // The connect itself is bounded by the timeout; the outer bound also covers slow DNS.
+        let result = await BlockingCall.run(
+            timeoutMilliseconds: min(timeout, 86_400_000) + 250, onTimeout: .failure(ConnectFailure.timedOut(milliseconds: timeout))
+        ) { () -> Result<Int32, ConnectFailure> in
+            TCPConnect.connect(host: probe.host, port: probe.port, timeoutMilliseconds: timeout).map { fd in
+                _ = close(fd)
+                return fd
+            }
+        }
+        switch result {
+        case .success:
+            return ProbeVerdict(expected: expected, observed: "open", passed: probe.state == .open)
+        case .failure(let failure) where failure.isReachabilityAnswer:
+            return ProbeVerdict(expected: expected, observed: "closed (\(failure))", passed: probe.state == .closed)
+        case .failure(let failure):
+            // An unknown host or a bad port proves nothing about the port: never a pass.
+            return ProbeVerdict(expected: expected, observed: failure.description, passed: false)
+        }
+    }
+
+    // MARK: http
+
+    func evaluateHTTP(_ probe: HTTPProbe) async -> ProbeVerdict {
+        let expected = "status \(probe.status)"
+        let target: HTTPTarget
+        switch HTTPTarget.parse(probe.url) {
+        case .success(let parsed): target = parsed
+        case .failure(.httpsUnsupported):
+            return ProbeVerdict(expected: expected, observed: "https probes are not supported yet", passed: false)
+        case .failure(.invalid(let why)):
+            return ProbeVerdict(expected: expected, observed: "invalid URL: \(why)", passed: false)
+        }
+        let timeout = probe.timeoutMilliseconds
+        let result = await BlockingCall.run(
+            timeoutMilliseconds: min(timeout, 86_400_000) + 250, onTimeout: .failure(HTTPFailure.timedOut(milliseconds: timeout))
+        ) {
+            HTTPGet.status(of: target, timeoutMilliseconds: timeout)
+        }
+        switch result {
+        case .success(let status):
+            return ProbeVerdict(expected: expected, observed: "status \(status)", passed: status == probe.status)
+        case .failure(let failure):
+            return ProbeVerdict(expected: expected, observed: "no response: \(failure)", passed: false)
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import BatonModel
+
+// Data shared by batond's HTTPS API and the `baton` CLI. JSON field names are the Swift names.
+
+/// `POST /v1/runs`: start a run of a playbook sent inline (dev mode).
+public struct StartRunRequest: Codable, Sendable, Hashable {
+    public var playbook: String
+    /// The playbook's file name, used in error positions.
+    public var fileName: String
+    public var incident: String
+    public var parameters: [String: String]
+
+    public init(playbook: String, fileName: String, incident: String, parameters: [String: String]) {
+        self.playbook = playbook
+        self.fileName = fileName
+        self.incident = incident
+        self.parameters = parameters
+    }
+}
+
+public struct StartRunResponse: Codable, Sendable, Hashable {
+    public var runID: String
+    public var planHash: String
+
+    public init(runID: String, planHash: String) {
+        self.runID = runID
+        self.planHash = planHash
+    }
+}
+
+/// Every error body: what went wrong, and positions when the input was a document.
+public struct ErrorResponse: Codable, Sendable, Hashable, Error {
+    public var error: String
+    public var diagnostics: [String]
+
+    public init(error: String, diagnostics: [String] = []) {
+        self.error = error
+        self.diagnostics = diagnostics
+    }
+}
+
+public struct StepView: Codable, Sendable, Hashable {
+    public var id: String
+    public var tier: String
+    public var needs: [String]
+    /// pending, waiting, dispatched, retrying, verified, failed, unknown
+    public var status: String
+    public var attempt: Int
+    public var agent: String?
+    public var waitingReason: String?
+    public var reason: String?
+    public var exitCode: Int32?
+    public var evidence: [Evidence]
+    public var stdoutTail: String?
+    public var stderrTail: String?
+    public var dispatchedAt: Int64?
+    public var finishedAt: Int64?
+
+    public init(
+        id: String, tier: String, needs: [String], status: String, attempt: Int, agent: String?, waitingReason: String?,
+        reason: String?, exitCode: Int32?, evidence: [Evidence], stdoutTail: String?, stderrTail: String?,
+        dispatchedAt: Int64?, finishedAt: Int64?
+    ) {
+        self.id = id
+        self.tier = tier
+        self.needs = needs
+        self.status = status
+        self.attempt = attempt
+        self.agent = agent
+        self.waitingReason = waitingReason
+        self.reason = reason
+        self.exitCode = exitCode
+        self.evidence = evidence
+        self.stdoutTail = stdoutTail
+        self.stderrTail = stderrTail
+        self.dispatchedAt = dispatchedAt
+        self.finishedAt = finishedAt
+    }
+}
+
+public struct RunView: Codable, Sendable, Hashable {
+    public var runID: String
+    public var incident: String
+    public var playbook: String
+    public var playbookVersion: String
+    public var planHash: String
+    public var parameters: [String: String]
+    /// running, succeeded, failed
+    public var phase: String
+    public var reason: String
+    public var startedBy: String
+    public var startedAt: Int64
+    public var finishedAt: Int64?
+    public var steps: [StepView]
+
+    public init(
+        runID: String, incident: String, playbook: String, playbookVersion: String, planHash: String,
+        parameters: [String: String], phase: String, reason: String, startedBy: String, startedAt: Int64,
+        finishedAt: Int64?, steps: [StepView]
+    ) {
+        self.runID = runID
+        self.incident = incident
+        self.playbook = playbook
+        self.playbookVersion = playbookVersion
+        self.planHash = planHash
+        self.parameters = parameters
+        self.phase = phase
+        self.reason = reason
+        self.startedBy = startedBy
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.steps = steps
+    }
+
+    public var isFinished: Bool { phase != "running" }
+}
+
+public struct RunList: Codable, Sendable, Hashable {
+    public var runs: [RunView]
+    public init(runs: [RunView]) { self.runs = runs }
+}
+
+public struct JournalEntryView: Codable, Sendable, Hashable {
+    public var sequence: Int64
+    public var at: Int64
+    public var runID: String
+    public var kind: String
+    public var stepID: String?
+    public var summary: String
+
+    public init(sequence: Int64, at: Int64, runID: String, kind: String, stepID: String?, summary: String) {
+        self.sequence = sequence
+        self.at = at
+        self.runID = runID
+        self.kind = kind
+        self.stepID = stepID
+        self.summary = summary
+    }
+}
+
+public struct JournalPage: Codable, Sendable, Hashable {
+    public var entries: [JournalEntryView]
+    public init(entries: [JournalEntryView]) { self.entries = entries }
+}
+
+public struct AgentView: Codable, Sendable, Hashable {
+    public var name: String
+    public var tier: String
+    public var connected: Bool
+    public var address: String
+    public var agentVersion: String
+    public var labels: [String: String]
+    public var connectedAt: Int64
+    public var lastSeenAt: Int64
+    public var stepsInFlight: Int
+
+    public init(
+        name: String, tier: String, connected: Bool, address: String, agentVersion: String, labels: [String: String],
+        connectedAt: Int64, lastSeenAt: Int64, stepsInFlight: Int
+    ) {
+        self.name = name
+        self.tier = tier
+        self.connected = connected
+        self.address = address
+        self.agentVersion = agentVersion
+        self.labels = labels
+        self.connectedAt = connectedAt
+        self.lastSeenAt = lastSeenAt
+        self.stepsInFlight = stepsInFlight
+    }
+}
+
+public struct AgentList: Codable, Sendable, Hashable {
+    public var agents: [AgentView]
+    public init(agents: [AgentView]) { self.agents = agents }
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import BatonModel
+import BatonSpec
+import Foundation
+
+/// Reading playbook files and reporting their diagnostics, shared by `playbook lint`, `playbook plan`
+/// and `run start`.
+enum PlaybookInput {
+    /// How diagnostics name `path` (`<stdin>` for `-`).
+    static func displayName(_ path: String) -> String { path == "-" ? "<stdin>" : path }
+
+    /// The text of `path`, or a one-line reason it cannot be read. `-` reads standard input.
+    static func read(_ path: String) -> Result<String, Diagnostic> {
+        func failure(_ reason: String) -> Result<String, Diagnostic> {
+            .failure(Diagnostic(file: displayName(path), line: 0, column: 0, severity: .error, code: "unreadable-file", message: reason))
+        }
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                return failure("cannot read the playbook: no such file")
+            }
+            guard !isDirectory.boolValue else { return failure("cannot read the playbook: it is a directory") }
+            guard FileManager.default.isReadableFile(atPath: path), let contents = FileManager.default.contents(atPath: path)
+            else { return failure("cannot read the playbook: permission denied") }
+            data = contents
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return failure("cannot read the playbook: it is not UTF-8 text")
+        }
+        return .success(text)
+    }
+
+    /// `file:line:col: error: message`, or `file: error: message` when there is no position.
+    static func format(_ diagnostic: Diagnostic, stream: Console.Stream) -> String {
+        let place = diagnostic.line > 0 ? "\(diagnostic.file):\(diagnostic.line):\(diagnostic.column)" : diagnostic.file
+        let severity = Console.styled(
+            diagnostic.severity.rawValue + ":", diagnostic.isError ? .red : .yellow, on: stream)
+        return "\(Console.styled(place + ":", .bold, on: stream)) \(severity) \(diagnostic.message)"
+    }
+
+    static func print(_ diagnostics: [Diagnostic], to stream: Console.Stream) {
+        for diagnostic in diagnostics {
+            let line = format(diagnostic, stream: stream)
+            stream == .out ? Console.out(line) : Console.err(line)
+        }
+    }
+
+    /// `2 errors, 1 warning`.
+    static func counts(_ diagnostics: [Diagnostic]) -> String {
+        let errors = diagnostics.filter(\.isError).count
+        let warnings = diagnostics.count - errors
+        var parts: [String] = []
+        if errors > 0 { parts.append("\(errors) error\(errors == 1 ? "" : "s")") }
+        if warnings > 0 { parts.append("\(warnings) warning\(warnings == 1 ? "" : "s")") }
+        return parts.joined(separator: ", ")
+    }
+
+    /// Reads, loads and plans `path`; returns the plan and the file's text. Diagnostics go to stderr
+    /// (text) or, with errors in JSON mode, to stdout as a lint report; errors end the command with exit code 1.
+    static func plan(
+        _ path: String, parameters: [String: String], format: OutputFormat
+    ) throws -> (plan: Plan, source: String) {
+        let source: String
+        switch read(path) {
+        case .success(let text): source = text
+        case .failure(let diagnostic): throw report([diagnostic], file: displayName(path), format: format)
+        }
+        let (playbook, diagnostics) = PlaybookLoader.load(source: source, file: displayName(path))
+        guard let playbook else { throw report(diagnostics, file: displayName(path), format: format) }
+        switch Planner.plan(playbook, parameters: parameters) {
+        case .failure(let planDiagnostics):
+            throw report(diagnostics + planDiagnostics.all, file: displayName(path), format: format)
+        case .success(let plan):
+            print(diagnostics, to: .err)
+            return (plan, source)
+        }
+    }
+
+    private static func report(_ diagnostics: [Diagnostic], file: String, format: OutputFormat) -> ExitCode {
+        switch format {
+        case .text:
+            print(diagnostics, to: .err)
+            Console.err("\(file): \(counts(diagnostics))")
+        case .json:
+            try? Console.printJSON(LintReport(files: [LintReport.FileReport(file: file, diagnostics: diagnostics)]))
+        }
+        return ExitCode(1)
+    }
+}
+
+/// The JSON of `baton playbook lint --format json`.
+struct LintReport: Encodable {
+    struct DiagnosticJSON: Encodable {
+        var file: String
+        var line: Int
+        var column: Int
+        var severity: String
+        var code: String
+        var message: String
+    }
+
+    struct FileReport: Encodable {
+        var file: String
+        var ok: Bool
+        var diagnostics: [DiagnosticJSON]
+
+        init(file: String, diagnostics: [Diagnostic]) {
+            self.file = file
+            self.ok = !diagnostics.containsErrors
+            self.diagnostics = diagnostics.map {
+                DiagnosticJSON(
+                    file: $0.file, line: $0.line, column: $0.column, severity: $0.severity.rawValue, code: $0.code,
+                    message: $0.message)
+            }
+        }
+    }
+
+    var files: [FileReport]
+}
+
+/// `--param name=value` (repeatable), shared by `playbook plan` and `run start`.
+struct ParameterOptions: ParsableArguments {
+    @Option(
+        name: .customLong("param"),
+        help: ArgumentHelp("Set a playbook parameter (repeatable).", valueName: "name=value"))
+    var assignments: [String] = []
+
+    func validate() throws { _ = try values() }
+
+    /// The parameters by name; a value may itself contain `=`.
+    func values() throws -> [String: String] {
+        var values: [String: String] = [:]
+        for assignment in assignments {
+            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                throw ValidationError("invalid --param '\(assignment)': expected NAME=VALUE, e.g. --param workdir=/tmp/x")
+            }
+            let name = String(assignment[..<equals])
+            guard values[name] == nil else { throw ValidationError("--param '\(name)' is given more than once") }
+            values[name] = String(assignment[assignment.index(after: equals)...])
+        }
+        return values
+    }
+}

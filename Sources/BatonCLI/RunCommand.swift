@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// `baton run`: start runs on the coordinator and follow them.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Start playbook runs on the coordinator and follow them.",
+        discussion: """
+            These commands talk to batond over mutual TLS; see the connection options of each \
+            subcommand (--coordinator, --ca/--cert/--key or --pki/--operator).
+
+            Examples:
+              baton run start cache.yaml --incident INC-42 --param workdir=/srv/demo --wait
+              baton run status r-000001-3f2a
+              baton run watch r-000001-3f2a
+
+            Exit status: 0 on success; 1 when the run failed or the coordinator refused the request; \
+            2 when the coordinator cannot be reached or fails.
+            """,
+        subcommands: [RunStartCommand.self, RunStatusCommand.self, RunWatchCommand.self]
+    )
+}

@@ -1,0 +1,87 @@
+/// The three-valued outcome of a step attempt. `unknown` never passes a gate.
+public enum Outcome: String, Hashable, Sendable, Codable {
+    case verified
+    case failed
+    case unknown
+}
+
+/// A step handed to one agent: the contract to check and the action to run.
+public struct Assignment: Hashable, Sendable, Codable {
+    public var runID: RunID
+    public var stepID: StepID
+    public var attempt: Int
+    /// The coordinator's epoch when it issued this assignment.
+    public var epoch: UInt64
+    public var pre: [Probe]
+    public var action: Action?
+    public var post: [Probe]
+    public var timeoutMilliseconds: Int64
+
+    public init(
+        runID: RunID, stepID: StepID, attempt: Int, epoch: UInt64, pre: [Probe], action: Action?, post: [Probe],
+        timeoutMilliseconds: Int64
+    ) {
+        self.runID = runID
+        self.stepID = stepID
+        self.attempt = attempt
+        self.epoch = epoch
+        self.pre = pre
+        self.action = action
+        self.post = post
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    public var key: AttemptKey { AttemptKey(runID: runID, stepID: stepID, attempt: attempt) }
+}
+
+/// (run, step, attempt): the key under which agents and the coordinator record an attempt.
+public struct AttemptKey: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var runID: RunID
+    public var stepID: StepID
+    public var attempt: Int
+
+    public init(runID: RunID, stepID: StepID, attempt: Int) {
+        self.runID = runID
+        self.stepID = stepID
+        self.attempt = attempt
+    }
+
+    public var description: String { "\(runID)/\(stepID)#\(attempt)" }
+}
+
+/// What an agent reports after an attempt: the outcome, why, and the evidence.
+public struct StepReport: Hashable, Sendable, Codable {
+    public var runID: RunID
+    public var stepID: StepID
+    public var attempt: Int
+    public var outcome: Outcome
+    /// Why the outcome is not `verified` (`postcondition failed: file … contains "x"`); empty when verified.
+    public var reason: String
+    /// The action's exit code; nil when no action ran or it was killed by a signal.
+    public var exitCode: Int32?
+    public var evidence: [Evidence]
+    public var stdoutTail: String
+    public var stderrTail: String
+    public var startedAt: Instant
+    public var finishedAt: Instant
+
+    public init(
+        runID: RunID, stepID: StepID, attempt: Int, outcome: Outcome, reason: String = "", exitCode: Int32? = nil,
+        evidence: [Evidence] = [], stdoutTail: String = "", stderrTail: String = "", startedAt: Instant,
+        finishedAt: Instant
+    ) {
+        self.runID = runID
+        self.stepID = stepID
+        self.attempt = attempt
+        self.outcome = outcome
+        self.reason = reason
+        self.exitCode = exitCode
+        self.evidence = evidence
+        self.stdoutTail = stdoutTail
+        self.stderrTail = stderrTail
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+
+    public var key: AttemptKey { AttemptKey(runID: runID, stepID: stepID, attempt: attempt) }
+}

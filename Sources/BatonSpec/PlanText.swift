@@ -1,0 +1,89 @@
+import Foundation
+import BatonModel
+
+/// A plan as text for people: what will run, where, in which order, and what is checked.
+public enum PlanText {
+    /// Steps grouped in waves: the first wave needs nothing, each later wave only needs earlier waves.
+    /// Steps keep their plan order inside a wave.
+    public static func waves(_ plan: Plan) -> [[PlannedStep]] {
+        let needs = Dictionary(plan.steps.map { ($0.id, $0.needs) }, uniquingKeysWith: { first, _ in first })
+        return StepGraph.waves(plan.steps.map(\.id), needs: needs).map { wave in wave.compactMap { plan.step($0) } }
+    }
+
+    public static func render(_ plan: Plan) -> String {
+        var lines: [String] = []
+        lines.append("plan \(plan.playbookName) (version \(plan.playbookVersion))")
+        lines.append("hash: \(plan.hash)")
+        if plan.parameters.isEmpty {
+            lines.append("parameters: none")
+        } else {
+            lines.append("parameters:")
+            for name in plan.parameters.keys.sorted() { lines.append("  \(name) = \(quoted(plan.parameters[name]!))") }
+        }
+        if !plan.owners.isEmpty {
+            let owners = plan.owners.keys.sorted().map { "\($0): \(plan.owners[$0]!)" }
+            lines.append("owners: \(owners.joined(separator: ", "))")
+        }
+        let waves = waves(plan)
+        lines.append("steps: \(plan.steps.count) in \(waves.count) wave\(waves.count == 1 ? "" : "s")")
+        for (number, wave) in waves.enumerated() {
+            lines.append("")
+            lines.append("wave \(number + 1):")
+            for step in wave { lines += describe(step) }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func describe(_ step: PlannedStep) -> [String] {
+        var lines = ["  \(step.id) [\(step.tier)]"]
+        if !step.needs.isEmpty { lines.append("    needs: \(step.needs.map(\.rawValue).joined(separator: ", "))") }
+        for probe in step.pre { lines.append("    pre:  \(describe(probe))") }
+        if let action = step.action {
+            lines.append("    run:  \(action.argv.map(quoted).joined(separator: " "))")
+            for name in action.env.keys.sorted() { lines.append("    env:  \(name)=\(quoted(action.env[name]!))") }
+        } else {
+            lines.append("    run:  (nothing; checks only)")
+        }
+        for probe in step.post { lines.append("    post: \(describe(probe))") }
+        var limits = "    timeout \(PlaybookDuration.format(milliseconds: step.timeoutMilliseconds))"
+        limits += ", retries \(step.retries)"
+        if step.idempotent { limits += ", idempotent" }
+        lines.append(limits)
+        return lines
+    }
+
+    /// A probe with what it expects (`file /x/app.state exists, contains "drained"`).
+    static func describe(_ probe: Probe) -> String {
+        switch probe {
+        case .command(let command):
+            var text = "command \(command.argv.map(quoted).joined(separator: " ")) exits \(command.exitCode)"
+            if let contains = command.stdoutContains { text += ", stdout contains \(quotedAlways(contains))" }
+            if let matches = command.stdoutMatches { text += ", stdout matches \(quotedAlways(matches))" }
+            if !command.env.isEmpty {
+                text += ", env " + command.env.keys.sorted().map { "\($0)=\(quoted(command.env[$0]!))" }.joined(separator: " ")
+            }
+            return text + " (timeout \(PlaybookDuration.format(milliseconds: command.timeoutMilliseconds)))"
+        case .file(let file):
+            var text = "file \(quoted(file.path)) \(file.exists ? "exists" : "is absent")"
+            if let contains = file.contains { text += ", contains \(quotedAlways(contains))" }
+            return text
+        case .tcp(let tcp):
+            return "tcp \(tcp.host):\(tcp.port) is \(tcp.state.rawValue) (timeout \(PlaybookDuration.format(milliseconds: tcp.timeoutMilliseconds)))"
+        case .http(let http):
+            return "http GET \(http.url) returns \(http.status) (timeout \(PlaybookDuration.format(milliseconds: http.timeoutMilliseconds)))"
+        }
+    }
+
+    /// `word` as is when it needs no quoting, else in single quotes as a POSIX shell would read it.
+    /// For display only: Baton never passes argv through a shell.
+    static func quoted(_ word: String) -> String {
+        let plain = !word.isEmpty && word.unicodeScalars.allSatisfy {
+            $0.isASCIILetter || $0.isASCIIDigit || "-_./=:,+@%".unicodeScalars.contains($0)
+        }
+        return plain ? word : quotedAlways(word)
+    }
+
+    private static func quotedAlways(_ word: String) -> String {
+        "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

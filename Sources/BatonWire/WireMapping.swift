@@ -1,0 +1,169 @@
+import BatonModel
+import BatonProto
+import SwiftProtobuf
+
+// Conversions between the protobuf messages and Baton's model types.
+// Decoding validates: a field the model cannot represent is a `WireError.malformedField`.
+
+extension Baton_V1_Action {
+    public init(_ action: Action) {
+        self.init()
+        argv = action.argv
+        env = action.env
+    }
+
+    public func model() throws -> Action {
+        guard !argv.isEmpty else { throw WireError.malformedField("action has an empty argv") }
+        return Action(argv: argv, env: env)
+    }
+}
+
+extension Baton_V1_Probe {
+    public init(_ probe: Probe) {
+        self.init()
+        switch probe {
+        case .command(let command):
+            self.command = .with {
+                $0.argv = command.argv
+                $0.env = command.env
+                $0.exitCode = command.exitCode
+                if let contains = command.stdoutContains { $0.stdoutContains = contains }
+                if let matches = command.stdoutMatches { $0.stdoutMatches = matches }
+                $0.timeoutMs = UInt64(max(0, command.timeoutMilliseconds))
+            }
+        case .file(let file):
+            self.file = .with {
+                $0.path = file.path
+                $0.exists = file.exists
+                if let contains = file.contains { $0.contains = contains }
+            }
+        case .tcp(let tcp):
+            self.tcp = .with {
+                $0.host = tcp.host
+                $0.port = UInt32(clamping: tcp.port)
+                $0.expectOpen = tcp.state == .open
+                $0.timeoutMs = UInt64(max(0, tcp.timeoutMilliseconds))
+            }
+        case .http(let http):
+            self.http = .with {
+                $0.url = http.url
+                $0.status = UInt32(clamping: http.status)
+                $0.timeoutMs = UInt64(max(0, http.timeoutMilliseconds))
+            }
+        }
+    }
+
+    public func model() throws -> Probe {
+        switch kind {
+        case .command(let command):
+            guard !command.argv.isEmpty else { throw WireError.malformedField("command probe has an empty argv") }
+            return .command(
+                CommandProbe(
+                    argv: command.argv, env: command.env, exitCode: command.exitCode,
+                    stdoutContains: command.hasStdoutContains ? command.stdoutContains : nil,
+                    stdoutMatches: command.hasStdoutMatches ? command.stdoutMatches : nil,
+                    timeoutMilliseconds: Int64(clamping: command.timeoutMs)))
+        case .file(let file):
+            guard !file.path.isEmpty else { throw WireError.malformedField("file probe has an empty path") }
+            return .file(FileProbe(path: file.path, exists: file.exists, contains: file.hasContains ? file.contains : nil))
+        case .tcp(let tcp):
+            guard (1...65535).contains(tcp.port) else { throw WireError.malformedField("tcp probe port \(tcp.port)") }
+            return .tcp(
+                TCPProbe(
+                    host: tcp.host, port: Int(tcp.port), state: tcp.expectOpen ? .open : .closed,
+                    timeoutMilliseconds: Int64(clamping: tcp.timeoutMs)))
+        case .http(let http):
+            return .http(HTTPProbe(url: http.url, status: Int(http.status), timeoutMilliseconds: Int64(clamping: http.timeoutMs)))
+        case nil:
+            throw WireError.malformedField("probe of no known kind")
+        }
+    }
+}
+
+extension Baton_V1_Assignment {
+    public init(_ assignment: Assignment) {
+        self.init()
+        runID = assignment.runID.rawValue
+        stepID = assignment.stepID.rawValue
+        attempt = UInt32(clamping: assignment.attempt)
+        coordinatorEpoch = assignment.epoch
+        pre = assignment.pre.map(Baton_V1_Probe.init)
+        if let action = assignment.action { self.action = Baton_V1_Action(action) }
+        post = assignment.post.map(Baton_V1_Probe.init)
+        timeoutMs = UInt64(max(0, assignment.timeoutMilliseconds))
+    }
+
+    public func model() throws -> Assignment {
+        guard !runID.isEmpty, !stepID.isEmpty, attempt > 0 else {
+            throw WireError.malformedField("assignment without run, step or attempt")
+        }
+        return Assignment(
+            runID: RunID(runID), stepID: StepID(stepID), attempt: Int(attempt), epoch: coordinatorEpoch,
+            pre: try pre.map { try $0.model() }, action: hasAction ? try action.model() : nil,
+            post: try post.map { try $0.model() }, timeoutMilliseconds: Int64(clamping: timeoutMs))
+    }
+}
+
+extension Baton_V1_Evidence {
+    public init(_ evidence: Evidence) {
+        self.init()
+        phase = evidence.phase == .pre ? .pre : .post
+        probe = evidence.probe
+        expected = evidence.expected
+        observed = evidence.observed
+        passed = evidence.passed
+        atMs = evidence.at.millisecondsSinceEpoch
+    }
+
+    public func model() throws -> Evidence {
+        let phase: ProbePhase
+        switch self.phase {
+        case .pre: phase = .pre
+        case .post: phase = .post
+        default: throw WireError.malformedField("evidence without a phase")
+        }
+        return Evidence(
+            phase: phase, probe: probe, expected: expected, observed: observed, passed: passed,
+            at: Instant(millisecondsSinceEpoch: atMs))
+    }
+}
+
+extension Baton_V1_Report {
+    public init(_ report: StepReport) {
+        self.init()
+        runID = report.runID.rawValue
+        stepID = report.stepID.rawValue
+        attempt = UInt32(clamping: report.attempt)
+        switch report.outcome {
+        case .verified: outcome = .verified
+        case .failed: outcome = .failed
+        case .unknown: outcome = .unknown
+        }
+        reason = report.reason
+        if let code = report.exitCode { exitCode = code }
+        evidence = report.evidence.map(Baton_V1_Evidence.init)
+        stdoutTail = report.stdoutTail
+        stderrTail = report.stderrTail
+        startedAtMs = report.startedAt.millisecondsSinceEpoch
+        finishedAtMs = report.finishedAt.millisecondsSinceEpoch
+    }
+
+    public func model() throws -> StepReport {
+        guard !runID.isEmpty, !stepID.isEmpty, attempt > 0 else {
+            throw WireError.malformedField("report without run, step or attempt")
+        }
+        let outcome: Outcome
+        switch self.outcome {
+        case .verified: outcome = .verified
+        case .failed: outcome = .failed
+        case .unknown: outcome = .unknown
+        default: throw WireError.malformedField("report without an outcome")
+        }
+        return StepReport(
+            runID: RunID(runID), stepID: StepID(stepID), attempt: Int(attempt), outcome: outcome, reason: reason,
+            exitCode: hasExitCode ? exitCode : nil, evidence: try evidence.map { try $0.model() },
+            stdoutTail: stdoutTail, stderrTail: stderrTail,
+            startedAt: Instant(millisecondsSinceEpoch: startedAtMs),
+            finishedAt: Instant(millisecondsSinceEpoch: finishedAtMs))
+    }
+}

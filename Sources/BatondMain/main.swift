@@ -1,0 +1,132 @@
+import ArgumentParser
+import BatonWire
+import CoordinatorHTTP
+import CoordinatorRuntime
+import CoordinatorStoreSQLite
+import Foundation
+import Logging
+import NIOSSL
+import ServiceLifecycle
+import UnixSignals
+
+/// `batond`: the Baton coordinator.
+struct BatondCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batond",
+        abstract: "The Baton coordinator: plans playbooks, gates steps on verified postconditions, journals every fact.",
+        discussion: """
+            Agents dial in on --agent-listen; operators use the HTTPS API on --api-listen. Both require \
+            a client certificate from the Baton CA (TLS 1.3 only). Runs are journaled in \
+            <data-dir>/baton.sqlite before anything they cause happens; a restart continues unfinished runs.
+
+            Example:
+              baton pki ca create --dir pki
+              baton pki cert create --dir pki --coordinator main
+              batond --data-dir data --ca pki/ca.pem --cert pki/coordinator-main.pem \\
+                --key pki/coordinator-main-key.pem --dev-mode
+            """,
+        version: "0.1.0"
+    )
+
+    @Option(help: "Where the journal (baton.sqlite) lives; created if missing.")
+    var dataDir: String = "./baton-data"
+
+    @Option(help: "Agent listener, HOST:PORT (port 0 picks a free port).")
+    var agentListen: String = "127.0.0.1:7443"
+
+    @Option(help: "Operator HTTPS API, HOST:PORT (port 0 picks a free port).")
+    var apiListen: String = "127.0.0.1:8443"
+
+    @Option(help: "The Baton CA certificate (PEM). Env: BATON_CA.")
+    var ca: String?
+
+    @Option(help: "The coordinator's certificate (PEM). Env: BATON_COORDINATOR_CERT.")
+    var cert: String?
+
+    @Option(help: "The coordinator's private key (PEM). Env: BATON_COORDINATOR_KEY.")
+    var key: String?
+
+    @Flag(help: "Accept playbooks uploaded by `baton run start FILE` (development; the catalog is the production path).")
+    var devMode: Bool = false
+
+    @Option(help: "Write {\"agentPort\", \"apiPort\", \"epoch\", \"pid\"} as JSON to this file once listening.")
+    var readyFile: String?
+
+    @Option(help: "Heartbeat interval agents are asked to keep, in milliseconds.")
+    var heartbeatIntervalMs: UInt32 = 5_000
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let caPath = ca ?? environment["BATON_CA"] else { throw ValidationError("missing --ca (or BATON_CA)") }
+        guard let certPath = cert ?? environment["BATON_COORDINATOR_CERT"] else {
+            throw ValidationError("missing --cert (or BATON_COORDINATOR_CERT)")
+        }
+        guard let keyPath = key ?? environment["BATON_COORDINATOR_KEY"] else {
+            throw ValidationError("missing --key (or BATON_COORDINATOR_KEY)")
+        }
+        let (agentHost, agentPort) = try ListenAddress.parse(agentListen, option: "--agent-listen")
+        let (apiHost, apiPort) = try ListenAddress.parse(apiListen, option: "--api-listen")
+        let files: (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey, roots: [NIOSSLCertificate])
+        do {
+            files = try TLSFiles(certificatePath: certPath, privateKeyPath: keyPath, caPath: caPath).load()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let tls = BatonTLS.serverConfiguration(certificateChain: files.chain, privateKey: files.key, trustRoots: files.roots)
+
+        var logger = Logger(label: "batond")
+        logger.logLevel = logLevel
+        let store = try SQLiteStore(dataDirectory: dataDir)
+        let coordinator = try await Coordinator(store: store, logger: logger)
+        let listener = try await AgentListener(
+            configuration: .init(host: agentHost, port: agentPort, tls: tls, heartbeatIntervalMilliseconds: heartbeatIntervalMs),
+            coordinator: coordinator, logger: logger)
+        logger.info("agent listener on \(agentHost):\(listener.localPort)")
+
+        let readyFile = self.readyFile
+        let apiLogger = logger
+        let epoch = coordinator.epoch
+        let boundAgentPort = listener.localPort
+        let api = try OperatorAPI(
+            coordinator: coordinator,
+            configuration: OperatorAPIConfiguration(host: apiHost, port: apiPort, tls: tls, allowPlaybookUpload: devMode),
+            logger: logger,
+            onServerRunning: { boundAPIPort in
+                apiLogger.info("operator API on https://\(apiHost):\(boundAPIPort)")
+                if let readyFile {
+                    let json = #"{"agentPort":\#(boundAgentPort),"apiPort":\#(boundAPIPort),"epoch":\#(epoch),"pid":\#(getpid())}"#
+                    try? (json + "\n").write(toFile: readyFile, atomically: true, encoding: .utf8)
+                }
+            })
+        let group = ServiceGroup(
+            services: [CoordinatorService(coordinator: coordinator), AgentListenerService(listener: listener), api],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}
+
+enum ListenAddress {
+    static func parse(_ value: String, option: String) throws -> (String, Int) {
+        guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
+            (0...65535).contains(port)
+        else {
+            throw ValidationError("\(option) \(value): expected HOST:PORT")
+        }
+        var host = String(value[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ValidationError("\(option) \(value): the host is empty") }
+        return (host, port)
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// From an async function the asynchronous entry point is chosen (top-level code picks the synchronous one).
+func runBatond() async {
+    await BatondCommand.main()
+}
+
+await runBatond()

@@ -1,0 +1,84 @@
+import CoordinatorRuntime
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The HTTPS operator API, as a `Service`.
+///
+/// Run it in batond's `ServiceGroup` (graceful shutdown stops it) or on its own with `runService()`.
+/// Every connection is TLS 1.3 with a client certificate verified against the Baton CA; every request
+/// is attributed to the operator named by that certificate.
+public struct OperatorAPI: Service {
+    private let application: Application<RouterResponder<OperatorRequestContext>>
+
+    /// - Parameter onServerRunning: called once the listener is bound, with the bound port
+    ///   (the chosen one when `configuration.port` is 0).
+    public init(
+        coordinator: Coordinator, configuration: OperatorAPIConfiguration, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws {
+        application = try makeOperatorApplication(
+            coordinator: coordinator, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+    }
+
+    public func run() async throws {
+        try await application.run()
+    }
+
+    /// Runs until SIGTERM or SIGINT, for use outside a `ServiceGroup`.
+    public func runService() async throws {
+        try await application.runService()
+    }
+}
+
+/// The operator API as a Hummingbird application (what `OperatorAPI` runs).
+public func makeOperatorAPI(
+    coordinator: Coordinator, configuration: OperatorAPIConfiguration, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    try makeOperatorApplication(
+        coordinator: coordinator, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+}
+
+func makeOperatorApplication(
+    coordinator: Coordinator, configuration: OperatorAPIConfiguration, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void
+) throws -> Application<RouterResponder<OperatorRequestContext>> {
+    let router = makeOperatorRouter(
+        coordinator: coordinator, allowPlaybookUpload: configuration.allowPlaybookUpload,
+        maxBodySize: configuration.maxBodySize)
+    let port = configuration.port
+    return Application(
+        router: router,
+        server: try .tls(.http1(), tlsConfiguration: configuration.tls),
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "batond"),
+        onServerRunning: { channel in
+            let bound = channel.localAddress?.port ?? port
+            logger.info("operator API listening on \(configuration.host):\(bound)")
+            await onServerRunning(bound)
+        },
+        logger: logger
+    )
+}
+
+/// The router with every route of `OperatorAPI.routes`, behind the error and identity middleware.
+public func makeOperatorRouter(
+    coordinator: Coordinator, allowPlaybookUpload: Bool,
+    maxBodySize: Int = OperatorAPIConfiguration.defaultMaxBodySize
+) -> Router<OperatorRequestContext> {
+    let router = Router(context: OperatorRequestContext.self)
+    // Middleware applies to routes added after it, and to "not found": errors outermost, then identity.
+    router.add(middleware: ErrorResponseMiddleware(maxBodySize: maxBodySize))
+    router.add(middleware: OperatorIdentityMiddleware())
+    let handlers = OperatorHandlers(
+        coordinator: coordinator, allowPlaybookUpload: allowPlaybookUpload, maxBodySize: maxBodySize)
+    for route in OperatorAPI.routes {
+        router.on(RouterPath(route.path), method: route.method) { request, context in
+            try await handlers.respond(route, to: request, context: context)
+        }
+    }
+    return router
+}

@@ -1,0 +1,99 @@
+import BatonIdentity
+import Hummingbird
+import Logging
+import NIOCore
+import NIOSSL
+
+/// The operator a request is attributed to, read from the verified client certificate.
+public struct OperatorIdentity: Sendable, Hashable, CustomStringConvertible {
+    public var principal: BatonPrincipal
+    public var name: String
+    public var role: String
+
+    /// Recorded as the `startedBy` of the runs this operator starts.
+    public var startedBy: String { principal.uri() }
+
+    public var description: String { "\(name) (\(role))" }
+}
+
+/// Per-request context: the connection the request arrived on and, once resolved by
+/// `OperatorIdentityMiddleware`, the operator who sent it.
+public struct OperatorRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The TLS connection the request came on.
+    public let channel: any Channel
+    /// Set by `OperatorIdentityMiddleware` before any route runs.
+    public internal(set) var operatorIdentity: OperatorIdentity?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = CoreRequestContextStorage(source: source)
+        channel = source.channel
+    }
+
+    /// Largest body Hummingbird's own `decode` would accept; the routes collect bodies with the configured limit.
+    public var maxUploadSize: Int { OperatorAPIConfiguration.defaultMaxBodySize }
+
+    /// The resolved operator; routes behind `OperatorIdentityMiddleware` always have one.
+    func requireOperator() throws(APIError) -> OperatorIdentity {
+        guard let operatorIdentity else {
+            throw APIError(.unauthorized, "the request is not attributed to an operator")
+        }
+        return operatorIdentity
+    }
+}
+
+/// Attributes every request to the operator named by the connection's client certificate.
+///
+/// The TLS layer has already verified the certificate against the Baton CA; this reads its SPIFFE
+/// identity and refuses (403) anything that is not `spiffe://<td>/operator/<role>/<name>`.
+struct OperatorIdentityMiddleware: RouterMiddleware {
+    typealias Context = OperatorRequestContext
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        let identity = try await Self.identify(channel: context.channel)
+        context.operatorIdentity = identity
+        context.logger[metadataKey: "operator"] = .string(identity.principal.uri())
+        return try await next(request, context)
+    }
+
+    /// The operator named by the peer certificate of `channel`.
+    static func identify(channel: any Channel) async throws(APIError) -> OperatorIdentity {
+        guard let der = await peerCertificateDER(channel) else {
+            throw APIError(
+                .unauthorized, "no client certificate; the operator API needs an operator certificate from the Baton CA")
+        }
+        let principal: BatonPrincipal
+        do {
+            principal = try PeerIdentity.principal(fromDER: der)
+        } catch {
+            throw APIError(.forbidden, "the client certificate has no valid Baton identity: \(error)")
+        }
+        guard case .operator(let name, let role) = principal.kind else {
+            throw APIError(
+                .forbidden,
+                "certificate identity \(principal.uri()) is \(kindName(principal.kind)), not an operator; "
+                    + "the operator API needs an operator certificate (spiffe://<trust-domain>/operator/<role>/<name>)")
+        }
+        return OperatorIdentity(principal: principal, name: name, role: role)
+    }
+
+    /// The DER bytes of the verified peer certificate, read on the channel's event loop;
+    /// nil when the connection has no TLS handler or the peer sent no certificate.
+    private static func peerCertificateDER(_ channel: any Channel) async -> [UInt8]? {
+        let read = channel.eventLoop.submit { () -> [UInt8]? in
+            try channel.pipeline.syncOperations.handler(type: NIOSSLHandler.self).peerCertificate?.toDERBytes()
+        }
+        return try? await read.get()
+    }
+
+    private static func kindName(_ kind: BatonPrincipal.Kind) -> String {
+        switch kind {
+        case .agent: "an agent"
+        case .coordinator: "a coordinator"
+        case .operator: "an operator"
+        }
+    }
+}

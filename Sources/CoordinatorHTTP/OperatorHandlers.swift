@@ -1,0 +1,33 @@
+import BatonAPI
+import CoordinatorRuntime
+import Hummingbird
+
+/// `GET /v1/health`.
+struct HealthResponse: Codable, Sendable, Hashable {
+    var status: String
+    var epoch: UInt64
+}
+
+/// The route handlers. `respond` is the one place a route is tied to its handler.
+struct OperatorHandlers: Sendable {
+    let coordinator: Coordinator
+    let allowPlaybookUpload: Bool
+    let maxBodySize: Int
+
+    func respond(_ route: OperatorRoute, to request: Request, context: OperatorRequestContext) async throws -> Response {
+        switch route {
+        case .health:
+            return JSONResponse.make(HealthResponse(status: "ok", epoch: await coordinator.epoch))
+        case .startRun:
+            return try await startRun(request, context: context)
+        case .listRuns:
+            return await listRuns()
+        case .getRun:
+            return try await getRun(context: context)
+        case .runJournal:
+            return try await runJournal(request, context: context)
+        case .listAgents:
+            return JSONResponse.make(AgentList(agents: await coordinator.agentViews()))
+        }
+    }
+}

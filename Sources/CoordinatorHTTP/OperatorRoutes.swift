@@ -1,0 +1,56 @@
+import Hummingbird
+
+/// Every route of the operator API: the single list that registration, method checks and
+/// (later) authorization read. Paths use `{name}` for a captured segment.
+public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertible {
+    case health
+    case startRun
+    case listRuns
+    case getRun
+    case runJournal
+    case listAgents
+
+    public var method: HTTPRequest.Method {
+        switch self {
+        case .startRun: .post
+        case .health, .listRuns, .getRun, .runJournal, .listAgents: .get
+        }
+    }
+
+    public var path: String {
+        switch self {
+        case .health: "/v1/health"
+        case .startRun, .listRuns: "/v1/runs"
+        case .getRun: "/v1/runs/{id}"
+        case .runJournal: "/v1/runs/{id}/journal"
+        case .listAgents: "/v1/agents"
+        }
+    }
+
+    /// `GET /v1/runs/{id}`.
+    public var description: String { "\(method.rawValue) \(path)" }
+
+    /// Whether `requestPath` (no query) has this route's shape; captured segments match any non-empty segment.
+    public func matches(path requestPath: String) -> Bool {
+        let pattern = Self.segments(path)
+        let actual = Self.segments(requestPath)
+        guard pattern.count == actual.count else { return false }
+        return zip(pattern, actual).allSatisfy { expected, given in
+            expected.hasPrefix("{") ? !given.isEmpty : expected == given
+        }
+    }
+
+    private static func segments(_ path: String) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: true)
+    }
+}
+
+extension OperatorAPI {
+    /// Every route, in registration order.
+    public static let routes: [OperatorRoute] = OperatorRoute.allCases
+
+    /// The methods registered for a path, for telling "wrong method" (405) from "no such path" (404).
+    static func allowedMethods(forPath path: String) -> [HTTPRequest.Method] {
+        routes.filter { $0.matches(path: path) }.map(\.method)
+    }
+}

@@ -1,0 +1,214 @@
+import BatonAPI
+import BatonModel
+import BatonProto
+import BatonWire
+import SwiftProtobuf
+import CoordinatorCore
+import CoordinatorStore
+import Foundation
+import Logging
+
+/// The coordinator's shell around `CoordinatorCore`.
+///
+/// Every input becomes a core event, processed one at a time in arrival order by `run()`.
+/// For each event: the core decides, the journal records are made durable in one transaction,
+/// and only then are assignments and acknowledgements sent (journal before effect).
+/// Queries read `durable`, a view built only from records already on disk.
+public actor Coordinator {
+    private struct Queued: Sendable {
+        var event: CoordinatorCore.Event
+        var done: CheckedContinuation<Void, any Error>?
+    }
+
+    struct AgentRecord: Sendable {
+        var session: AgentSessionHandle?
+        var address: String
+        var agentVersion: String
+        var labels: [String: String]
+        var connectedAt: Instant
+        var lastSeenAt: Instant
+    }
+
+    public nonisolated let epoch: UInt64
+    private var core: CoordinatorCore
+    private let store: any CoordinatorStore
+    private var durable: RunTable
+    private var agents: [AgentIdentity: AgentRecord] = [:]
+    private let logger: Logger
+    private let queue: AsyncStream<Queued>
+    private let queueInput: AsyncStream<Queued>.Continuation
+    private var stopped = false
+
+    /// Opens the coordinator on `store`: raises the epoch and rebuilds unfinished runs from the journal.
+    public init(store: any CoordinatorStore, logger: Logger) async throws {
+        self.store = store
+        self.logger = logger
+        epoch = try await store.beginEpoch()
+        let records = try await store.allRecords().map(\.record)
+        core = CoordinatorCore(epoch: epoch, recovering: records)
+        durable = core.table
+        (queue, queueInput) = AsyncStream.makeStream(of: Queued.self)
+        let unfinished = durable.all.filter { $0.phase == .running }.count
+        logger.info("coordinator epoch \(epoch): \(durable.all.count) runs in the journal, \(unfinished) unfinished")
+    }
+
+    /// Processes events until `stop()` is called or the task is cancelled.
+    /// Throws if the journal cannot be written: the process must stop, and a restart recovers from the journal.
+    public func run() async throws {
+        let ticker = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                await self?.enqueue(.tick(now: Self.now()))
+            }
+        }
+        defer { ticker.cancel() }
+        for await item in queue {
+            do {
+                try await process(item.event)
+                item.done?.resume()
+            } catch {
+                item.done?.resume(throwing: error)
+                logger.critical("journal write failed, stopping: \(error)")
+                throw error
+            }
+        }
+    }
+
+    /// Stops accepting events; `run()` returns after the events already queued.
+    public func stop() {
+        stopped = true
+        queueInput.finish()
+    }
+
+    static func now() -> Instant {
+        Instant(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+    }
+
+    private func enqueue(_ event: CoordinatorCore.Event) {
+        queueInput.yield(Queued(event: event, done: nil))
+    }
+
+    /// Queues an event and returns once its journal records are durable and its effects carried out.
+    private func submit(_ event: CoordinatorCore.Event) async throws {
+        guard !stopped else { throw CoordinatorError.shuttingDown }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            queueInput.yield(Queued(event: event, done: continuation))
+        }
+    }
+
+    private func process(_ event: CoordinatorCore.Event) async throws {
+        let effects = core.handle(event)
+        let records = effects.compactMap { effect -> JournalRecord? in
+            if case .journal(let record) = effect { return record }
+            return nil
+        }
+        if !records.isEmpty {
+            try await store.append(records)
+            for record in records { durable.apply(record) }
+        }
+        for effect in effects {
+            switch effect {
+            case .journal:
+                break
+            case .assign(let agent, let assignment):
+                var envelope = Baton_V1_Envelope()
+                envelope.assignment = Baton_V1_Assignment(assignment)
+                agents[agent]?.session?.send(envelope)
+                logger.info("assigned \(assignment.key) to \(agent)")
+            case .acknowledge(let agent, let key):
+                var envelope = Baton_V1_Envelope()
+                envelope.ack = .with {
+                    $0.runID = key.runID.rawValue
+                    $0.stepID = key.stepID.rawValue
+                    $0.attempt = UInt32(clamping: key.attempt)
+                }
+                agents[agent]?.session?.send(envelope)
+            case .refuseReport(let agent, let key, let reason):
+                logger.warning("refused report \(key) from \(agent): \(reason)")
+            }
+        }
+    }
+
+    // MARK: - Operator commands
+
+    /// Starts a run of `plan`. Returns once the run is journaled.
+    public func startRun(plan: Plan, incident: String, startedBy: String) async throws -> RunID {
+        let runID = Self.makeRunID()
+        try await submit(.runRequested(runID, incident: incident, plan: plan, startedBy: startedBy, now: Self.now()))
+        return runID
+    }
+
+    static func makeRunID() -> RunID {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        return RunID("run-\(formatter.string(from: Date()))-\(String(repeating: "0", count: 8 - suffix.count))\(suffix)")
+    }
+
+    // MARK: - Agent sessions
+
+    /// A verified agent said hello. A previous session of the same agent is closed.
+    func agentConnected(
+        _ agent: AgentIdentity, session: AgentSessionHandle, address: String, agentVersion: String,
+        labels: [String: String]
+    ) async throws {
+        let now = Self.now()
+        if let previous = agents[agent]?.session {
+            logger.info("agent \(agent) reconnected; closing its previous session")
+            previous.close()
+        }
+        agents[agent] = AgentRecord(
+            session: session, address: address, agentVersion: agentVersion, labels: labels, connectedAt: now,
+            lastSeenAt: now)
+        try await submit(.agentConnected(agent, now: now))
+    }
+
+    func agentDisconnected(_ agent: AgentIdentity, session: AgentSessionHandle) async {
+        guard agents[agent]?.session === session else { return }
+        agents[agent]?.session = nil
+        try? await submit(.agentDisconnected(agent, now: Self.now()))
+    }
+
+    func agentSeen(_ agent: AgentIdentity) {
+        agents[agent]?.lastSeenAt = Self.now()
+    }
+
+    func reportReceived(_ report: StepReport, from agent: AgentIdentity) async throws {
+        agents[agent]?.lastSeenAt = Self.now()
+        try await submit(.reportReceived(report, from: agent, now: Self.now()))
+    }
+
+    // MARK: - Queries (durable state only)
+
+    public func run(_ runID: RunID) -> RunState? { durable[runID] }
+
+    public func allRuns() -> [RunState] { durable.all }
+
+    public func journal(runID: RunID?, after sequence: Int64, limit: Int) async throws -> [StoredRecord] {
+        try await store.records(runID: runID, after: sequence, limit: limit)
+    }
+
+    public func agentViews() -> [AgentView] {
+        var load: [AgentIdentity: Int] = [:]
+        for run in durable.all where run.phase == .running {
+            for step in run.steps.values where step.status == .dispatched {
+                if let agent = step.agent { load[agent, default: 0] += 1 }
+            }
+        }
+        return agents.sorted { $0.key < $1.key }.map { identity, record in
+            AgentView(
+                name: identity.name, tier: identity.tier.rawValue, connected: record.session != nil,
+                address: record.address, agentVersion: record.agentVersion, labels: record.labels,
+                connectedAt: record.connectedAt.millisecondsSinceEpoch,
+                lastSeenAt: record.lastSeenAt.millisecondsSinceEpoch, stepsInFlight: load[identity] ?? 0)
+        }
+    }
+}
+
+public struct CoordinatorError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+    public static let shuttingDown = CoordinatorError(message: "the coordinator is shutting down")
+}

@@ -1,0 +1,44 @@
+import BatonModel
+import CoordinatorCore
+import Synchronization
+
+/// A store that keeps everything in memory: for tests and the simulator. Nothing survives the process.
+public final class InMemoryStore: CoordinatorStore {
+    private struct State {
+        var epoch: UInt64 = 0
+        var records: [StoredRecord] = []
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func beginEpoch() async throws -> UInt64 {
+        state.withLock { state in
+            state.epoch += 1
+            return state.epoch
+        }
+    }
+
+    @discardableResult
+    public func append(_ records: [JournalRecord]) async throws -> [Int64] {
+        state.withLock { state in
+            var sequences: [Int64] = []
+            for record in records {
+                let sequence = Int64(state.records.count + 1)
+                state.records.append(StoredRecord(sequence: sequence, record: record))
+                sequences.append(sequence)
+            }
+            return sequences
+        }
+    }
+
+    public func records(runID: RunID?, after sequence: Int64, limit: Int) async throws -> [StoredRecord] {
+        state.withLock { state in
+            Array(
+                state.records.lazy
+                    .filter { $0.sequence > sequence && (runID == nil || $0.record.runID == runID) }
+                    .prefix(limit))
+        }
+    }
+}
