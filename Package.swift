@@ -139,15 +139,19 @@ let package = Package(
         ),
         .testTarget(name: "BatonSpecTests", dependencies: ["BatonSpec"], swiftSettings: swiftSettings),
         .testTarget(name: "CoordinatorCoreTests", dependencies: ["CoordinatorCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BatonWireTests",
-            dependencies: ["BatonWire", "BatonIdentity", nioCore, .product(name: "NIOEmbedded", package: "swift-nio")],
+            dependencies: [
+                "BatonWire", "BatonIdentity", "BatonProto", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AgentRuntimeTests", dependencies: ["AgentRuntime", "AgentCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CoordinatorStoreTests",
-            dependencies: ["CoordinatorStore", "CoordinatorStoreSQLite"],
+            dependencies: ["CoordinatorStore", "CoordinatorStoreSQLite", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BatonIdentityTests", dependencies: ["BatonIdentity"], swiftSettings: swiftSettings),

@@ -3,7 +3,8 @@ import NIOCore
 /// Splits the inbound byte stream into frames: a 4-byte big-endian length, then that many bytes.
 ///
 /// The length is checked against `maximumFrameLength` as soon as the 4 prefix bytes arrive,
-/// before any buffer is allocated for the body: an oversized prefix closes the connection.
+/// before any buffer is allocated for the body: an oversized prefix throws `WireError.frameTooLarge`,
+/// which ends the connection's message stream and so closes the connection.
 public struct FrameDecoder: ByteToMessageDecoder {
     public typealias InboundOut = ByteBuffer
 

@@ -22,6 +22,19 @@ public final class SQLiteStore: CoordinatorStore {
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: dataDirectory + "/" + Self.fileName, configuration: configuration)
         try Self.migrator.migrate(pool)
+        // Opening the pool in WAL mode sets the writer to synchronous=NORMAL; every append goes
+        // through the writer, so it is set back to FULL here, after the switch.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+    }
+
+    /// The writer connection's durability settings, as SQLite reports them
+    /// (`journal_mode` "wal", `synchronous` 2 = FULL). For diagnostics and tests.
+    public func durabilitySettings() async throws -> (journalMode: String, synchronous: Int) {
+        try await pool.writeWithoutTransaction { db in
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? ""
+            let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            return (mode, synchronous)
+        }
     }
 
     private static var migrator: DatabaseMigrator {

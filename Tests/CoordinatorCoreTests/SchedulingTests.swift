@@ -209,6 +209,21 @@ struct SchedulingTests {
         #expect(run.steps["repoint-app"]?.status == .pending)
         #expect(run.phase != .succeeded)
         #expect(run.reason.contains("failover"))
+
+        // The gate itself: a journal in which the run is still running after an unknown report
+        // (a run-finished record never made it) does not open the dependent step either.
+        let cutJournal = harness.journal.filter {
+            if case .runFinished = $0.event { return false }
+            return true
+        }
+        var recovered = CoordinatorCore(epoch: 2, recovering: cutJournal)
+        #expect(recovered.runs["r-1"]?.phase == .running)
+        #expect(recovered.runs["r-1"]?.steps["failover"]?.status == .unknown)
+        var afterRecovery = recovered.handle(.agentConnected(Agents.database, now: at(200_000)))
+        afterRecovery += recovered.handle(.agentConnected(Agents.application, now: at(200_001)))
+        afterRecovery += recovered.handle(.tick(now: at(300_000)))
+        #expect(afterRecovery.assignments(of: "repoint-app").isEmpty)
+        #expect(recovered.runs["r-1"]?.phase != .succeeded)
     }
 
     @Test("steps whose needs are verified are dispatched together; a join waits for all of its needs")

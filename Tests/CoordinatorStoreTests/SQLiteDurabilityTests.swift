@@ -51,21 +51,15 @@ struct SQLiteDurabilityTests {
         #expect(mode?.lowercased() == "wal")
     }
 
-    /// `PRAGMA synchronous` is per connection, so it can only be read on the store's own connections.
-    /// The store keeps its pool private; it is reached here by reflection, only to read the pragma.
+    /// `PRAGMA synchronous` is per connection; appends go through the writer connection, so that is the one that counts.
     @Test("the store writes with synchronous=FULL")
     func writerUsesSynchronousFull() async throws {
         let fixture = try StoreFixture(.sqlite)
         defer { fixture.remove() }
-        let pool = try #require(
-            Mirror(reflecting: fixture.store).children.first { $0.label == "pool" }?.value as? DatabasePool,
-            "SQLiteStore no longer keeps a DatabasePool named `pool`; update this test")
-
-        // 2 is FULL, 1 is NORMAL. Appends go through the writer connection, so that is the one that counts.
-        let writer = try await pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
-        #expect(writer == 2, "the writer connection runs with synchronous=\(writer.map(String.init) ?? "nil"), not FULL (2)")
-        let reader = try await pool.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
-        #expect(reader == 2)
+        let store = try #require(fixture.store as? SQLiteStore)
+        let settings = try await store.durabilitySettings()
+        #expect(settings.synchronous == 2, "the writer runs with synchronous=\(settings.synchronous), not FULL (2)")
+        #expect(settings.journalMode.lowercased() == "wal")
     }
 
     @Test("a directory that does not exist yet is created")
