@@ -23,6 +23,9 @@ let package = Package(
         .executable(name: "batond", targets: ["BatondMain"]),
         .executable(name: "baton-agent", targets: ["AgentMain"]),
         .executable(name: "baton", targets: ["BatonCLI"]),
+        .executable(name: "baton-sim", targets: ["SimMain"]),
+        .executable(name: "baton-loadgen", targets: ["BatonLoadGen"]),
+        .executable(name: "baton-microbench", targets: ["BatonMicrobench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
@@ -137,6 +140,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Benchmarks (scripts/bench): 1,000 simulated agents over real mTLS, and hot-path microbenchmarks.
+        .executableTarget(
+            name: "BatonLoadGen",
+            dependencies: [
+                "BatonIdentity", "BatonModel", "BatonProto", "BatonWire", argumentParser, nioCore, nioPosix, nioSSL,
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "BatonMicrobench",
+            dependencies: [
+                "BatonModel", "BatonProto", "BatonSpec", "BatonWire", "CoordinatorCore",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The deterministic simulator: the pure cores, a simulated clock, network and faults.
+        .target(name: "BatonSimulation", dependencies: ["BatonModel", "CoordinatorCore", "AgentCore"], swiftSettings: swiftSettings),
+        .executableTarget(name: "SimMain", dependencies: ["BatonSimulation", argumentParser], swiftSettings: swiftSettings),
         .testTarget(name: "BatonSpecTests", dependencies: ["BatonSpec"], swiftSettings: swiftSettings),
         .testTarget(name: "CoordinatorCoreTests", dependencies: ["CoordinatorCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"], swiftSettings: swiftSettings),
@@ -155,6 +179,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BatonIdentityTests", dependencies: ["BatonIdentity"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SimulationTests", dependencies: ["BatonSimulation", "CoordinatorCore", "AgentCore"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "IntegrationTests", dependencies: ["BatonIdentity", "BatonAPI"], swiftSettings: swiftSettings),
     ]
 )

@@ -14,9 +14,15 @@ public struct AgentCore: Sendable {
         case actionFinished(AttemptKey, ActionResult, now: Instant)
         /// The coordinator journaled the report; it can leave the outbox.
         case reportAcknowledged(AttemptKey)
+        /// The coordinator asks what became of these attempts.
+        case reconcileRequested([AttemptKey])
+        /// The agent is shutting down and gave up on this attempt; its action was stopped mid-way.
+        case abandoned(AttemptKey, now: Instant)
     }
 
     public enum Effect: Hashable, Sendable {
+        /// Journal the assignment durably before anything runs for it.
+        case recordAccepted(Assignment)
         case evaluateProbes(AttemptKey, ProbePhase, [Probe])
         case runAction(AttemptKey, Action, timeoutMilliseconds: Int64)
         /// Keep the report until it is acknowledged (the outbox). Done before `.send`.
@@ -26,6 +32,10 @@ public struct AgentCore: Sendable {
         case forget(AttemptKey)
         /// The assignment was refused (stale epoch, …); nothing ran.
         case refuse(AttemptKey, reason: String)
+        /// Answer a reconciliation query.
+        case reconcileReply([AttemptKey: AttemptState])
+        /// Kill a process group left over from before a restart.
+        case killProcessGroup(Int32)
     }
 
     private enum Attempt: Sendable {
@@ -66,7 +76,68 @@ public struct AgentCore: Sendable {
             guard outbox.contains(where: { $0.key == key }) else { return [] }
             outbox.removeAll { $0.key == key }
             return [.forget(key)]
+        case .abandoned(let key, let now):
+            let assignment: Assignment
+            let startedAt: Instant
+            switch attempts[key] {
+            case .checkingPreconditions(let a, let s)?: (assignment, startedAt) = (a, s)
+            case .running(let a, let s, _)?: (assignment, startedAt) = (a, s)
+            case .checkingPostconditions(let a, let s, _, _)?: (assignment, startedAt) = (a, s)
+            case .done?, nil: return []
+            }
+            return finish(
+                assignment, startedAt: startedAt, outcome: .unknown,
+                reason: "abandoned: the agent shut down while the attempt ran; whether its action took effect is unknown",
+                evidence: [], result: nil, now: now)
+        case .reconcileRequested(let keys):
+            var states: [AttemptKey: AttemptState] = [:]
+            for key in keys {
+                switch attempts[key] {
+                case .done(let report)?: states[key] = .completed(report)
+                case .some: states[key] = .running
+                case nil: states[key] = .notFound
+                }
+            }
+            return [.reconcileReply(states)]
         }
+    }
+
+    /// Rebuilds the agent from its journal after a restart. Attempts accepted but never completed
+    /// were cut short: their leftover process groups are killed and they are reported `unknown`.
+    public mutating func recover(_ entries: [AgentJournalEntry], now: Instant) -> [Effect] {
+        var accepted: [AttemptKey: Assignment] = [:]
+        var acceptedOrder: [AttemptKey] = []
+        var processGroups: [AttemptKey: Int32] = [:]
+        for entry in entries {
+            switch entry {
+            case .accepted(let assignment):
+                if accepted[assignment.key] == nil { acceptedOrder.append(assignment.key) }
+                accepted[assignment.key] = assignment
+                epoch = max(epoch, assignment.epoch)
+            case .started(let key, let group):
+                processGroups[key] = group
+            case .completed(let report):
+                attempts[report.key] = .done(report)
+                outbox.removeAll { $0.key == report.key }
+                outbox.append(report)
+            case .acknowledged(let key):
+                outbox.removeAll { $0.key == key }
+            }
+        }
+        var effects: [Effect] = []
+        for key in acceptedOrder where attempts[key] == nil {
+            let assignment = accepted[key]!
+            if let group = processGroups[key] { effects.append(.killProcessGroup(group)) }
+            let report = StepReport(
+                runID: key.runID, stepID: key.stepID, attempt: key.attempt, outcome: .unknown,
+                reason: "the agent stopped while this attempt was running; whether its action took effect is unknown",
+                startedAt: now, finishedAt: now)
+            _ = assignment
+            attempts[key] = .done(report)
+            outbox.append(report)
+            effects.append(.record(report))
+        }
+        return effects
     }
 
     private mutating func receive(_ assignment: Assignment, now: Instant) -> [Effect] {
@@ -82,11 +153,12 @@ public struct AgentCore: Sendable {
         case nil:
             break
         }
+        epoch = max(epoch, assignment.epoch)
         if assignment.pre.isEmpty {
-            return start(assignment, startedAt: now, evidence: [], now: now)
+            return [.recordAccepted(assignment)] + start(assignment, startedAt: now, evidence: [], now: now)
         }
         attempts[key] = .checkingPreconditions(assignment, startedAt: now)
-        return [.evaluateProbes(key, .pre, assignment.pre)]
+        return [.recordAccepted(assignment), .evaluateProbes(key, .pre, assignment.pre)]
     }
 
     private mutating func probesEvaluated(

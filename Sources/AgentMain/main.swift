@@ -39,6 +39,15 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "This agent's private key (PEM). Env: BATON_AGENT_KEY.")
     var key: String?
 
+    @Option(help: "Where the agent keeps its journal of accepted and finished attempts (survives restarts).")
+    var stateDir: String = "./baton-agent-state"
+
+    @Option(help: "On SIGTERM, how long steps in flight may run on before they are abandoned (killed, reported unknown).")
+    var drainTimeoutMs: Int64 = 10_000
+
+    @Option(help: "Longest wait between reconnect attempts, in milliseconds (exponential backoff with full jitter up to this).")
+    var reconnectMaxMs: Int64 = 5_000
+
     @Option(name: .customLong("label"), help: "A label KEY=VALUE sent to the coordinator (repeatable).")
     var labels: [String] = []
 
@@ -72,14 +81,35 @@ struct AgentCommand: AsyncParsableCommand {
         let isIPAddress = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" }
         let configuration = AgentConfiguration(
             coordinatorHost: host, coordinatorPort: port, serverHostname: serverName ?? (isIPAddress ? nil : host),
-            tls: tls, agentVersion: AgentVersion.current, labels: labelMap)
+            tls: tls, agentVersion: AgentVersion.current, labels: labelMap,
+            reconnectBackoffMaximumMilliseconds: reconnectMaxMs, stateDirectory: stateDir)
 
+        DescriptorHygiene.closeInheritedDescriptorsOnExec()
         var logger = Logger(label: "baton-agent")
         logger.logLevel = logLevel
-        let runtime = AgentRuntime(configuration: configuration, logger: logger)
+        let runtime: AgentRuntime
+        do {
+            runtime = try AgentRuntime(configuration: configuration, logger: logger)
+        } catch {
+            throw ValidationError("cannot open the agent journal in \(stateDir): \(error)")
+        }
         let group = ServiceGroup(
-            services: [AgentService(runtime: runtime)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: [AgentService(runtime: runtime, drainTimeoutMilliseconds: drainTimeoutMs)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
+    }
+}
+
+/// Descriptors the agent inherited (from a supervisor, a shell, a test harness) must not leak
+/// into the actions it runs: an action holding its parent's pipe can keep that parent waiting
+/// for as long as the action lives. Everything above stderr is marked close-on-exec at start.
+enum DescriptorHygiene {
+    static func closeInheritedDescriptorsOnExec() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for entry in entries {
+            guard let descriptor = Int32(entry), descriptor > 2 else { continue }
+            let flags = fcntl(descriptor, F_GETFD)
+            if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 }
 
@@ -90,10 +120,13 @@ enum AgentVersion {
 /// Runs the agent until a graceful shutdown (SIGTERM/SIGINT) is requested.
 struct AgentService: Service {
     let runtime: AgentRuntime
+    let drainTimeoutMilliseconds: Int64
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
+        await withGracefulShutdownHandler {
             await runtime.run()
+        } onGracefulShutdown: {
+            Task { await runtime.drain(timeoutMilliseconds: drainTimeoutMilliseconds) }
         }
     }
 }

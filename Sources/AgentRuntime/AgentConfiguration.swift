@@ -13,12 +13,16 @@ public struct AgentConfiguration: Sendable {
     public var reconnectBackoffMilliseconds: Int64
     public var reconnectBackoffMaximumMilliseconds: Int64
     public var connectTimeoutMilliseconds: Int64
+    /// Where the agent's journal lives; nil keeps it in memory only (tests).
+    public var stateDirectory: String?
 
     public init(
         coordinatorHost: String, coordinatorPort: Int, serverHostname: String?, tls: TLSConfiguration,
         agentVersion: String, labels: [String: String] = [:], reconnectBackoffMilliseconds: Int64 = 100,
-        reconnectBackoffMaximumMilliseconds: Int64 = 5_000, connectTimeoutMilliseconds: Int64 = 5_000
+        reconnectBackoffMaximumMilliseconds: Int64 = 5_000, connectTimeoutMilliseconds: Int64 = 5_000,
+        stateDirectory: String? = nil
     ) {
+        self.stateDirectory = stateDirectory
         self.coordinatorHost = coordinatorHost
         self.coordinatorPort = coordinatorPort
         self.serverHostname = serverHostname

@@ -21,20 +21,31 @@ public actor AgentRuntime {
     private var core = AgentCore()
     private var session: AsyncStream<Baton_V1_Envelope>.Continuation?
     private var work: [AttemptKey: Task<Void, Never>] = [:]
+    private var draining = false
+    private var stopRequested = false
+    private var currentChannel: (any Channel)?
     /// The identity the coordinator read from this agent's certificate, once welcomed.
     public private(set) var identity: AgentIdentity?
 
-    public init(configuration: AgentConfiguration, logger: Logger) {
+    private let journal: AgentJournal?
+
+    /// Opens the agent's journal (if it has a state directory). Recovery happens in `run()`.
+    public init(configuration: AgentConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         probes = ProbeEvaluator(runner: runner)
+        journal = try configuration.stateDirectory.map { try AgentJournal(directory: $0) }
     }
 
     /// Connects, and reconnects with exponential backoff and jitter, until the task is cancelled.
     public func run() async {
+        if let journal, !journal.recovered.isEmpty {
+            logger.info("recovering \(journal.recovered.count) journal entries from \(journal.path)")
+            apply(core.recover(journal.recovered, now: Self.now()))
+        }
         var failures = 0
         var random = SystemRandomNumberGenerator()
-        while !Task.isCancelled {
+        while !Task.isCancelled && !stopRequested {
             do {
                 try await runSession(onWelcome: { failures = 0 })
                 logger.notice("coordinator closed the session")
@@ -42,7 +53,8 @@ public actor AgentRuntime {
                 logger.notice("session ended: \(error)")
             }
             session = nil
-            guard !Task.isCancelled else { break }
+            currentChannel = nil
+            guard !Task.isCancelled && !stopRequested else { break }
             failures += 1
             let delay = configuration.reconnectDelayMilliseconds(consecutiveFailures: failures, random: &random)
             logger.info("reconnecting in \(delay) ms")
@@ -51,7 +63,37 @@ public actor AgentRuntime {
         abandonInFlightWork()
     }
 
-    /// Kills every action still running (shutdown). Their attempts are not reported.
+    /// Graceful shutdown: takes no new assignments, lets the steps in flight finish for up to
+    /// `timeoutMilliseconds`, then abandons the rest (their process groups are killed and they are
+    /// reported `unknown`), gives the reports a moment to reach the coordinator, and stops.
+    public func drain(timeoutMilliseconds: Int64) async {
+        draining = true
+        let inFlightAtStart = core.inFlight
+        logger.notice("draining: \(inFlightAtStart.count) step(s) in flight, waiting up to \(timeoutMilliseconds) ms")
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMilliseconds))
+        while !core.inFlight.isEmpty && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let abandoned = core.inFlight
+        for key in abandoned {
+            work[key]?.cancel()
+            work[key] = nil
+            apply(core.handle(.abandoned(key, now: Self.now())))
+        }
+        runner.terminateAll()
+        let finished = inFlightAtStart.filter { !abandoned.contains($0) }
+        logger.notice("drained: finished \(finished.count) \(finished), abandoned \(abandoned.count) \(abandoned)")
+        // Give the reports a moment to be acknowledged; what is not stays in the journal's outbox.
+        let flushDeadline = ContinuousClock.now.advanced(by: .milliseconds(1_000))
+        while !core.outbox.isEmpty && session != nil && ContinuousClock.now < flushDeadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        stopRequested = true
+        session?.finish()
+        try? await currentChannel?.close()
+    }
+
+    /// Kills every action still running (shutdown without a drain). Their attempts stay in the journal.
     private func abandonInFlightWork() {
         let keys = core.inFlight
         if !keys.isEmpty { logger.warning("abandoning \(keys.count) step(s) in flight: \(keys)") }
@@ -73,6 +115,7 @@ public actor AgentRuntime {
                     return try Connection(wrappingChannelSynchronously: channel)
                 }
             }
+        currentChannel = connection.channel
         try await connection.executeThenClose { inbound, outbound in
             var hello = Baton_V1_Envelope()
             hello.hello = .with {
@@ -132,17 +175,26 @@ public actor AgentRuntime {
     private func receive(_ envelope: Baton_V1_Envelope) throws {
         switch envelope.body {
         case .assignment(let assignment):
-            apply(core.handle(.assignmentReceived(try assignment.model(), now: Self.now())))
+            let model = try assignment.model()
+            guard !draining else {
+                // Not journaled, so it never ran: reconciliation will send it again after a restart.
+                logger.notice("draining: not taking \(model.key)")
+                return
+            }
+            apply(core.handle(.assignmentReceived(model, now: Self.now())))
         case .ack(let ack):
             let key = AttemptKey(runID: RunID(ack.runID), stepID: StepID(ack.stepID), attempt: Int(ack.attempt))
             apply(core.handle(.reportAcknowledged(key)))
+        case .reconcileQuery(let query):
+            let keys = try query.attempts.map { try $0.model() }
+            apply(core.handle(.reconcileRequested(keys)))
         case .cancel(let cancel):
             logger.notice("coordinator cancelled \(cancel.runID)/\(cancel.stepID)#\(cancel.attempt): \(cancel.reason)")
         case .heartbeat, .welcome:
             break
         case .reject(let reject):
             logger.warning("coordinator rejected message \(reject.messageID): \(reject.reason)")
-        case .hello, .report:
+        case .hello, .report, .reconcileReply:
             throw AgentSessionError("unexpected message from the coordinator")
         case nil:
             break
@@ -157,29 +209,62 @@ public actor AgentRuntime {
                     let evidence = await probes.evaluate(list, phase: phase)
                     self.finished(key, .probesEvaluated(key, phase, evidence, now: Self.now()))
                 }
+            case .recordAccepted(let assignment):
+                journalOrDie(.accepted(assignment))
             case .runAction(let key, let action, let timeout):
                 logger.info("running \(key): \(action.argv.first ?? "")")
+                let journal = self.journal
+                let logger = self.logger
                 work[key] = Task {
-                    let result = await runner.run(argv: action.argv, env: action.env, timeoutMilliseconds: timeout)
+                    let result = await runner.run(
+                        argv: action.argv, env: action.env, timeoutMilliseconds: timeout,
+                        onSpawn: { processGroup in
+                            do { try journal?.append(.started(key, processGroup: processGroup)) } catch {
+                                logger.error("cannot journal the process group of \(key): \(error)")
+                            }
+                        })
                     let actionResult = ActionResult(
                         exitCode: result.exitCode, terminatingSignal: result.terminatingSignal,
                         timedOut: result.timedOut, spawnError: result.spawnError, stdoutTail: result.stdout,
                         stderrTail: result.stderr)
                     self.finished(key, .actionFinished(key, actionResult, now: Self.now()))
                 }
-            case .record:
-                // The outbox lives in the core's memory for now; a file journal comes with crash recovery.
-                break
+            case .record(let report):
+                journalOrDie(.completed(report))
             case .send(let report):
                 logger.info("reporting \(report.key): \(report.outcome.rawValue) \(report.reason)")
                 var envelope = Baton_V1_Envelope()
                 envelope.report = Baton_V1_Report(report)
                 session?.yield(envelope)
-            case .forget:
-                break
+            case .forget(let key):
+                journalOrDie(.acknowledged(key))
+            case .reconcileReply(let states):
+                var envelope = Baton_V1_Envelope()
+                envelope.reconcileReply = .with {
+                    $0.entries = states.sorted { $0.key.description < $1.key.description }.map {
+                        Baton_V1_ReconcileEntry($0.key, $0.value)
+                    }
+                }
+                session?.yield(envelope)
+            case .killProcessGroup(let group):
+                if kill(-group, SIGKILL) == 0 {
+                    logger.warning("killed process group \(group) left over from before the restart")
+                }
             case .refuse(let key, let reason):
                 logger.warning("refused assignment \(key): \(reason)")
             }
+        }
+    }
+
+    /// Journals an entry durably. If the journal cannot be written, the agent stops: running a step
+    /// without a durable record could run it twice after a crash.
+    private func journalOrDie(_ entry: AgentJournalEntry) {
+        guard let journal else { return }
+        do {
+            try journal.append(entry)
+        } catch {
+            logger.critical("agent journal write failed, stopping: \(error)")
+            fatalError("agent journal write failed: \(error)")
         }
     }
 

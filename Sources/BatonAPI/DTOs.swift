@@ -85,7 +85,7 @@ public struct RunView: Codable, Sendable, Hashable {
     public var playbookVersion: String
     public var planHash: String
     public var parameters: [String: String]
-    /// running, succeeded, failed
+    /// running, blocked (an operator must decide), succeeded, failed
     public var phase: String
     public var reason: String
     public var startedBy: String
@@ -112,6 +112,7 @@ public struct RunView: Codable, Sendable, Hashable {
         self.steps = steps
     }
 
+    /// Nothing more happens without an operator: succeeded, failed or blocked.
     public var isFinished: Bool { phase != "running" }
 }
 

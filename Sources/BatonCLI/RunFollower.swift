@@ -51,8 +51,12 @@ enum RunFollower {
         return "\(Console.styled(TimeText.clock(entry.at), .dim))  \(Console.styled(step, .bold))  \(entry.summary)"
     }
 
-    /// 0 when the run succeeded, 1 otherwise.
+    /// 0 when the run succeeded, 3 when it is blocked waiting for an operator, 1 otherwise.
     static func exitCode(for run: RunView) -> ExitCode {
-        run.phase == "succeeded" ? .success : ExitCode(1)
+        switch run.phase {
+        case "succeeded": return .success
+        case "blocked": return ExitCode(3)
+        default: return ExitCode(1)
+        }
     }
 }

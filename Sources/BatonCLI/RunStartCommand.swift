@@ -13,7 +13,7 @@ struct RunStartCommand: AsyncParsableCommand {
             coordinator, which plans it again, records the run and starts dispatching steps to agents.
 
             Without --wait the run id is printed (text) or the StartRunResponse (json). With --wait the \
-            run is followed like `baton run watch` and the exit status is 0 when it succeeded, 1 when \
+            run is followed like `baton run watch` and the exit status is 0 when it succeeded, 3 when it is blocked for an operator, 1 when \
             it failed; with --wait and --format json only the final run (RunView JSON) is printed.
 
             Examples:
@@ -31,7 +31,7 @@ struct RunStartCommand: AsyncParsableCommand {
 
     @OptionGroup var parameters: ParameterOptions
 
-    @Flag(help: "Follow the run until it finishes; exit 0 if it succeeded, 1 if it failed.")
+    @Flag(help: "Follow the run until it finishes; exit 0 if it succeeded, 1 if it failed, 3 if blocked.")
     var wait = false
 
     @Option(name: .customLong("interval-ms"), help: "With --wait: how often to poll, in milliseconds.")

@@ -11,7 +11,7 @@ struct RunWatchCommand: AsyncParsableCommand {
             per-tier progress line whenever step statuses change, e.g.
               -- platform 0/1 · database 1/1 · application 1/2 verified
             When the run is no longer running, prints the final step table (as `baton run status`) \
-            and exits 0 if the run succeeded, 1 if it failed. Watching a finished run prints its \
+            and exits 0 if the run succeeded, 1 if it failed, 3 if it is blocked waiting for an operator. Watching a finished run prints its \
             whole journal and the table at once.
 
             Examples:

@@ -85,3 +85,13 @@ public struct StepReport: Hashable, Sendable, Codable {
 
     public var key: AttemptKey { AttemptKey(runID: runID, stepID: stepID, attempt: attempt) }
 }
+
+/// What an agent knows of an attempt when the coordinator asks (reconciliation).
+public enum AttemptState: Hashable, Sendable, Codable {
+    /// The agent has no record of accepting the attempt: it never ran.
+    case notFound
+    /// The attempt is running now.
+    case running
+    /// The attempt finished with this report (outcome `unknown` if the agent died while it ran).
+    case completed(StepReport)
+}

@@ -167,3 +167,47 @@ extension Baton_V1_Report {
             finishedAt: Instant(millisecondsSinceEpoch: finishedAtMs))
     }
 }
+
+extension Baton_V1_AttemptRef {
+    public init(_ key: AttemptKey) {
+        self.init()
+        runID = key.runID.rawValue
+        stepID = key.stepID.rawValue
+        attempt = UInt32(clamping: key.attempt)
+    }
+
+    public func model() throws -> AttemptKey {
+        guard !runID.isEmpty, !stepID.isEmpty, attempt > 0 else {
+            throw WireError.malformedField("attempt reference without run, step or attempt")
+        }
+        return AttemptKey(runID: RunID(runID), stepID: StepID(stepID), attempt: Int(attempt))
+    }
+}
+
+extension Baton_V1_ReconcileEntry {
+    public init(_ key: AttemptKey, _ state: AttemptState) {
+        self.init()
+        attempt = Baton_V1_AttemptRef(key)
+        switch state {
+        case .notFound: self.state = .notFound
+        case .running: self.state = .running
+        case .completed(let report):
+            self.state = .completed
+            self.report = Baton_V1_Report(report)
+        }
+    }
+
+    public func model() throws -> (AttemptKey, AttemptState) {
+        let key = try attempt.model()
+        switch state {
+        case .notFound: return (key, .notFound)
+        case .running: return (key, .running)
+        case .completed:
+            let report = try self.report.model()
+            guard report.key == key else { throw WireError.malformedField("reconcile entry \(key) carries the report of \(report.key)") }
+            return (key, .completed(report))
+        default:
+            throw WireError.malformedField("reconcile entry \(key) without a state")
+        }
+    }
+}

@@ -19,11 +19,16 @@ struct CoordinatorService: Service {
 struct AgentListenerService: Service {
     let listener: AgentListener
 
+    /// On graceful shutdown the listener stops accepting and every agent session ends (agents
+    /// reconnect to the next coordinator; nothing they hold is lost: it is in their journals).
     func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await listener.run()
-        } onGracefulShutdown: {
-            Task { await listener.close() }
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await listener.run()
+            }
+        } catch is CancellationError {
+            // The graceful shutdown cancelled the listener: that is how it stops.
         }
+        await listener.close()
     }
 }

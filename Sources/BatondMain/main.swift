@@ -55,6 +55,9 @@ struct BatondCommand: AsyncParsableCommand {
     @Option(help: "Heartbeat interval agents are asked to keep, in milliseconds.")
     var heartbeatIntervalMs: UInt32 = 5_000
 
+    @Option(help: "An agent not heard from for this long loses its lease: its steps become unknown (default: 3 heartbeats).")
+    var leaseTimeoutMs: Int64?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -80,7 +83,11 @@ struct BatondCommand: AsyncParsableCommand {
         var logger = Logger(label: "batond")
         logger.logLevel = logLevel
         let store = try SQLiteStore(dataDirectory: dataDir)
-        let coordinator = try await Coordinator(store: store, logger: logger)
+        let leaseTimeout = leaseTimeoutMs ?? Int64(heartbeatIntervalMs) * 3
+        guard leaseTimeout > Int64(heartbeatIntervalMs) else {
+            throw ValidationError("--lease-timeout-ms \(leaseTimeout) must be longer than --heartbeat-interval-ms \(heartbeatIntervalMs)")
+        }
+        let coordinator = try await Coordinator(store: store, leaseTimeoutMilliseconds: leaseTimeout, logger: logger)
         let listener = try await AgentListener(
             configuration: .init(host: agentHost, port: agentPort, tls: tls, heartbeatIntervalMilliseconds: heartbeatIntervalMs),
             coordinator: coordinator, logger: logger)

@@ -9,10 +9,15 @@ public struct CoordinatorCore: Sendable {
     public enum Event: Sendable {
         /// An operator started a run. The shell made the id; the plan was compiled and checked.
         case runRequested(RunID, incident: String, plan: Plan, startedBy: String, now: Instant)
+        /// An agent opened a session (its identity verified from its certificate).
         case agentConnected(AgentIdentity, now: Instant)
         case agentDisconnected(AgentIdentity, now: Instant)
+        /// Any sign of life from an agent (heartbeat, ack): renews its lease.
+        case agentHeard(AgentIdentity, now: Instant)
         case reportReceived(StepReport, from: AgentIdentity, now: Instant)
-        /// Time passed; retries whose backoff has elapsed are dispatched.
+        /// The agent's answer to a `.reconcile` query.
+        case reconciled(AgentIdentity, [AttemptKey: AttemptState], now: Instant)
+        /// Time passed: leases are checked and retries whose backoff has elapsed are dispatched.
         case tick(now: Instant)
     }
 
@@ -21,6 +26,8 @@ public struct CoordinatorCore: Sendable {
         case journal(JournalRecord)
         /// Send this assignment to this agent.
         case assign(AgentIdentity, Assignment)
+        /// Ask the agent what became of these attempts; nothing else is assigned to it until it answers.
+        case reconcile(AgentIdentity, [AttemptKey])
         /// Tell the agent its report is journaled; it may forget it.
         case acknowledge(AgentIdentity, AttemptKey)
         /// A report that matches no live attempt was refused (logged, never applied).
@@ -29,22 +36,31 @@ public struct CoordinatorCore: Sendable {
 
     /// The coordinator's epoch: rises on every start; agents refuse assignments from older epochs.
     public let epoch: UInt64
-    public private(set) var table = RunTable()
-    public private(set) var connectedAgents: Set<AgentIdentity> = []
-    private var effects: [Effect] = []
-
+    /// An agent not heard from for this long loses its lease: its attempts become `unknown`.
+    public let leaseTimeoutMilliseconds: Int64
     /// First retry waits this long; each further retry doubles it, up to `retryBackoffMaximumMilliseconds`.
     public var retryBackoffMilliseconds: Int64 = 250
     public var retryBackoffMaximumMilliseconds: Int64 = 10_000
 
-    public init(epoch: UInt64) {
+    public internal(set) var table = RunTable()
+    public internal(set) var connectedAgents: Set<AgentIdentity> = []
+    /// When each agent was last heard from.
+    var lastHeard: [AgentIdentity: Instant] = [:]
+    /// Agents asked to reconcile that have not answered yet: they get no new work.
+    public internal(set) var reconciling: Set<AgentIdentity> = []
+    /// Agents whose lease lapsed: the next sign of life starts a reconciliation.
+    var lapsed: Set<AgentIdentity> = []
+    var effects: [Effect] = []
+
+    public init(epoch: UInt64, leaseTimeoutMilliseconds: Int64 = 15_000) {
         self.epoch = epoch
+        self.leaseTimeoutMilliseconds = leaseTimeoutMilliseconds
     }
 
-    /// Rebuilds the runs from the journal after a restart. Steps that were dispatched stay
-    /// dispatched: their agents report from their outboxes, or get the assignment again on reconnect.
-    public init(epoch: UInt64, recovering records: [JournalRecord]) {
-        self.epoch = epoch
+    /// Rebuilds the runs from the journal after a restart. Attempts that were dispatched stay
+    /// dispatched: their agents are reconciled when they reconnect, or lose their lease.
+    public init(epoch: UInt64, leaseTimeoutMilliseconds: Int64 = 15_000, recovering records: [JournalRecord]) {
+        self.init(epoch: epoch, leaseTimeoutMilliseconds: leaseTimeoutMilliseconds)
         for record in records { table.apply(record) }
     }
 
@@ -59,143 +75,43 @@ public struct CoordinatorCore: Sendable {
             advance(runID, now: now)
         case .agentConnected(let agent, let now):
             connectedAgents.insert(agent)
-            resendInFlight(to: agent)
+            lastHeard[agent] = now
+            lapsed.remove(agent)
+            startReconciliation(with: agent)
             advanceAll(now: now)
         case .agentDisconnected(let agent, _):
             connectedAgents.remove(agent)
+            reconciling.remove(agent)
+        case .agentHeard(let agent, let now):
+            lastHeard[agent] = now
+            if lapsed.contains(agent), connectedAgents.contains(agent) {
+                lapsed.remove(agent)
+                startReconciliation(with: agent)
+            }
         case .reportReceived(let report, let agent, let now):
+            lastHeard[agent] = now
             receive(report, from: agent, now: now)
+        case .reconciled(let agent, let states, let now):
+            lastHeard[agent] = now
+            reconciled(agent, states, now: now)
+            advanceAll(now: now)
         case .tick(let now):
+            expireLeases(now: now)
             advanceAll(now: now)
         }
         return effects
     }
 
-    // MARK: - Journaling
-
     /// Appends a journal effect and applies the event to the in-memory state.
-    private mutating func record(_ runID: RunID, _ now: Instant, _ event: RunEvent) {
+    mutating func record(_ runID: RunID, _ now: Instant, _ event: RunEvent) {
         let record = JournalRecord(runID: runID, at: now, event: event)
         table.apply(record)
         effects.append(.journal(record))
     }
 
-    // MARK: - Reports
-
-    private mutating func receive(_ report: StepReport, from agent: AgentIdentity, now: Instant) {
-        guard let run = runs[report.runID] else {
-            effects.append(.refuseReport(agent, report.key, reason: "no run \(report.runID)"))
-            return
-        }
-        guard let step = run.steps[report.stepID], let planned = run.plan.step(report.stepID) else {
-            effects.append(.refuseReport(agent, report.key, reason: "run \(report.runID) has no step \(report.stepID)"))
-            return
-        }
-        if let last = step.lastReport, last.key == report.key, step.agent == agent {
-            // Already journaled (the agent resent it after a reconnect): acknowledge again, change nothing.
-            effects.append(.acknowledge(agent, report.key))
-            return
-        }
-        guard step.status == .dispatched, step.attempt == report.attempt, step.agent == agent else {
-            effects.append(
-                .refuseReport(
-                    agent, report.key,
-                    reason: "attempt \(report.attempt) of \(report.stepID) is not assigned to \(agent)"))
-            return
-        }
-        record(report.runID, now, .stepReported(step: report.stepID, agent: agent, report: report))
-        effects.append(.acknowledge(agent, report.key))
-        guard run.phase == .running else { return }
-
-        switch report.outcome {
-        case .verified:
-            advance(report.runID, now: now)
-        case .failed where report.attempt <= planned.retries:
-            let exponent = Int64(min(report.attempt - 1, 30))
-            let delay = min(retryBackoffMilliseconds << exponent, retryBackoffMaximumMilliseconds)
-            record(
-                report.runID, now,
-                .stepRetryScheduled(
-                    step: report.stepID, nextAttempt: report.attempt + 1, notBefore: now.adding(milliseconds: delay),
-                    reason: report.reason))
-        case .failed:
-            let tries = report.attempt == 1 ? "" : " after \(report.attempt) attempts"
-            record(report.runID, now, .runFinished(phase: .failed, reason: "step \(report.stepID) failed\(tries): \(report.reason)"))
-        case .unknown:
-            record(
-                report.runID, now,
-                .runFinished(phase: .failed, reason: "step \(report.stepID) outcome unknown: \(report.reason)"))
-        }
-    }
-
-    // MARK: - Gating and dispatch
-
-    private mutating func advanceAll(now: Instant) {
-        for runID in table.order where runs[runID]?.phase == .running {
-            advance(runID, now: now)
-        }
-    }
-
-    /// Dispatches every step whose needs are all verified, then finishes the run if every step is verified.
-    private mutating func advance(_ runID: RunID, now: Instant) {
-        guard let run = runs[runID], run.phase == .running else { return }
-        for planned in run.plan.steps {
-            let step = runs[runID]!.steps[planned.id]!
-            switch step.status {
-            case .pending, .waiting:
-                break
-            case .retrying:
-                guard let notBefore = step.retryNotBefore, now >= notBefore else { continue }
-            case .dispatched, .verified, .failed, .unknown:
-                continue
-            }
-            let gateOpen = planned.needs.allSatisfy { runs[runID]!.steps[$0]?.status == .verified }
-            guard gateOpen else { continue }
-            if let agent = pickAgent(for: planned.tier) {
-                let attempt = step.attempt + 1
-                record(runID, now, .stepDispatched(step: planned.id, attempt: attempt, agent: agent))
-                effects.append(.assign(agent, assignment(runID, planned, attempt: attempt)))
-            } else {
-                let reason = "no connected agent of tier \(planned.tier)"
-                if step.status != .waiting || step.waitingReason != reason {
-                    record(runID, now, .stepWaiting(step: planned.id, reason: reason))
-                }
-            }
-        }
-        let allVerified = runs[runID]!.steps.values.allSatisfy { $0.status == .verified }
-        if allVerified {
-            record(runID, now, .runFinished(phase: .succeeded, reason: "all \(run.plan.steps.count) steps verified"))
-        }
-    }
-
-    private func assignment(_ runID: RunID, _ planned: PlannedStep, attempt: Int) -> Assignment {
+    func assignment(_ runID: RunID, _ planned: PlannedStep, attempt: Int) -> Assignment {
         Assignment(
             runID: runID, stepID: planned.id, attempt: attempt, epoch: epoch, pre: planned.pre, action: planned.action,
             post: planned.post, timeoutMilliseconds: planned.timeoutMilliseconds)
-    }
-
-    /// The connected agent of the tier with the fewest steps in flight (ties: by name).
-    private func pickAgent(for tier: Tier) -> AgentIdentity? {
-        let candidates = connectedAgents.filter { $0.tier == tier }
-        guard !candidates.isEmpty else { return nil }
-        var load: [AgentIdentity: Int] = [:]
-        for run in runs.values where run.phase == .running {
-            for step in run.steps.values where step.status == .dispatched {
-                if let agent = step.agent { load[agent, default: 0] += 1 }
-            }
-        }
-        return candidates.min { (load[$0] ?? 0, $0) < (load[$1] ?? 0, $1) }
-    }
-
-    /// After a reconnect, the agent may have missed assignments sent before the connection broke.
-    /// Agents key attempts by (run, step, attempt), so a repeat never runs twice.
-    private mutating func resendInFlight(to agent: AgentIdentity) {
-        for runID in table.order {
-            guard let run = runs[runID], run.phase == .running else { continue }
-            for planned in run.plan.steps {
-                guard let step = run.steps[planned.id], step.status == .dispatched, step.agent == agent else { continue }
-                effects.append(.assign(agent, assignment(runID, planned, attempt: step.attempt)))
-            }
-        }
     }
 }

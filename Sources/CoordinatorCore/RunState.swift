@@ -31,6 +31,8 @@ public struct StepState: Hashable, Sendable, Codable {
     public var dispatchedAt: Instant?
     public var finishedAt: Instant?
     public var lastReport: StepReport?
+    /// True while the outcome is unknown because the agent's lease lapsed (awaiting reconciliation).
+    public var leaseExpired: Bool = false
 
     public init(id: StepID, tier: Tier) {
         self.id = id
@@ -82,9 +84,12 @@ public struct RunState: Hashable, Sendable, Codable {
             steps[id]?.retryNotBefore = nil
             steps[id]?.dispatchedAt = record.at
             steps[id]?.finishedAt = nil
+            steps[id]?.leaseExpired = false
         case .stepReported(let id, _, let report):
             steps[id]?.lastReport = report
             steps[id]?.finishedAt = record.at
+            steps[id]?.leaseExpired = false
+            steps[id]?.waitingReason = nil
             switch report.outcome {
             case .verified: steps[id]?.status = .verified
             case .failed: steps[id]?.status = .failed
@@ -93,6 +98,17 @@ public struct RunState: Hashable, Sendable, Codable {
         case .stepRetryScheduled(let id, _, let notBefore, _):
             steps[id]?.status = .retrying
             steps[id]?.retryNotBefore = notBefore
+        case .stepLeaseExpired(let id, _, _, let reason):
+            steps[id]?.status = .unknown
+            steps[id]?.leaseExpired = true
+            steps[id]?.waitingReason = reason
+        case .stepReconciled(let id, _, _, _):
+            steps[id]?.status = .dispatched
+            steps[id]?.leaseExpired = false
+            steps[id]?.waitingReason = nil
+        case .runBlocked(_, let reason):
+            phase = .blocked
+            self.reason = reason
         case .runFinished(let phase, let reason):
             self.phase = phase
             self.reason = reason

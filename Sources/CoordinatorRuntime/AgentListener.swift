@@ -82,55 +82,61 @@ public final class AgentListener: Sendable {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var messages = inbound.makeAsyncIterator()
-                guard let first = try await messages.next() else { return }
-                guard case .hello(let hello)? = first.body else {
-                    throw SessionError("the first message must be hello, got \(first.body.map { "\($0)" } ?? "nothing")")
-                }
-                guard hello.protocolVersion == ProtocolVersion.current else {
-                    throw WireError.unsupportedProtocolVersion(hello.protocolVersion)
-                }
-                let agent = try await self.peerAgent(connection.channel)
-                let sessionID = UUID().uuidString.lowercased()
-                let (queue, queueInput) = AsyncStream.makeStream(of: Baton_V1_Envelope.self)
-                let session = AgentSessionHandle(sessionID: sessionID, outbound: queueInput, channel: connection.channel)
-                var welcome = Baton_V1_Envelope()
-                welcome.welcome = .with {
-                    $0.protocolVersion = ProtocolVersion.current
-                    $0.sessionID = sessionID
-                    $0.coordinatorEpoch = self.coordinator.epoch
-                    $0.heartbeatIntervalMs = self.configuration.heartbeatIntervalMilliseconds
-                    $0.agentName = agent.name
-                    $0.tier = agent.tier.rawValue
-                }
-                try await outbound.write(welcome)
-                self.logger.info("agent \(agent) connected from \(address), session \(sessionID)")
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        var messageID: UInt64 = 0
-                        for await var envelope in queue {
-                            messageID += 1
-                            envelope.messageID = messageID
-                            try await outbound.write(envelope)
-                        }
+                do {
+                    guard let first = try await messages.next() else { return }
+                    guard case .hello(let hello)? = first.body else {
+                        throw SessionError("the first message must be hello, got \(first.body.map { "\($0)" } ?? "nothing")")
                     }
-                    try await self.coordinator.agentConnected(
-                        agent, session: session, address: address, agentVersion: hello.agentVersion,
-                        labels: hello.labels)
-                    defer { session.close() }
-                    for report in hello.unacknowledgedReports {
-                        try await self.coordinator.reportReceived(try report.model(), from: agent)
+                    guard hello.protocolVersion == ProtocolVersion.current else {
+                        throw WireError.unsupportedProtocolVersion(hello.protocolVersion)
                     }
-                    do {
-                        while let envelope = try await messages.next() {
-                            try await self.handle(envelope, from: agent)
+                    let agent = try await self.peerAgent(connection.channel)
+                    let sessionID = UUID().uuidString.lowercased()
+                    let (queue, queueInput) = AsyncStream.makeStream(of: Baton_V1_Envelope.self)
+                    let session = AgentSessionHandle(sessionID: sessionID, outbound: queueInput, channel: connection.channel)
+                    var welcome = Baton_V1_Envelope()
+                    welcome.welcome = .with {
+                        $0.protocolVersion = ProtocolVersion.current
+                        $0.sessionID = sessionID
+                        $0.coordinatorEpoch = self.coordinator.epoch
+                        $0.heartbeatIntervalMs = self.configuration.heartbeatIntervalMilliseconds
+                        $0.agentName = agent.name
+                        $0.tier = agent.tier.rawValue
+                    }
+                    try await outbound.write(welcome)
+                    self.logger.info("agent \(agent) connected from \(address), session \(sessionID)")
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            var messageID: UInt64 = 0
+                            for await var envelope in queue {
+                                messageID += 1
+                                envelope.messageID = messageID
+                                try await outbound.write(envelope)
+                            }
                         }
-                    } catch {
+                        try await self.coordinator.agentConnected(
+                            agent, session: session, address: address, agentVersion: hello.agentVersion,
+                            labels: hello.labels)
+                        defer { session.close() }
+                        for report in hello.unacknowledgedReports {
+                            try await self.coordinator.reportReceived(try report.model(), from: agent)
+                        }
+                        do {
+                            while let envelope = try await messages.next() {
+                                try await self.handle(envelope, from: agent)
+                            }
+                        } catch {
+                            await self.coordinator.agentDisconnected(agent, session: session)
+                            throw error
+                        }
                         await self.coordinator.agentDisconnected(agent, session: session)
-                        throw error
+                        self.logger.info("agent \(agent) disconnected")
+                        group.cancelAll()
                     }
-                    await self.coordinator.agentDisconnected(agent, session: session)
-                    self.logger.info("agent \(agent) disconnected")
-                    group.cancelAll()
+                } catch let error as ChannelError where error == .ioOnClosedChannel {
+                    // The channel was closed under us (a decoding error closes it): report the cause.
+                    while try await messages.next() != nil {}
+                    throw error
                 }
             }
         } catch {
@@ -142,12 +148,19 @@ public final class AgentListener: Sendable {
         switch envelope.body {
         case .report(let report):
             try await coordinator.reportReceived(try report.model(), from: agent)
-        case .heartbeat:
-            await coordinator.agentSeen(agent)
-        case .hello, .welcome, .assignment, .cancel:
+        case .reconcileReply(let reply):
+            var states: [AttemptKey: AttemptState] = [:]
+            for entry in reply.entries {
+                let (key, state) = try entry.model()
+                states[key] = state
+            }
+            try await coordinator.reconciled(agent, states)
+        case .heartbeat, .ack, .reject:
+            try await coordinator.agentHeard(agent)
+        case .hello, .welcome, .assignment, .cancel, .reconcileQuery:
             throw SessionError("unexpected \(envelope.body.map { "\($0)" } ?? "message") from an agent in session")
-        case .ack, .reject, nil:
-            await coordinator.agentSeen(agent)
+        case nil:
+            throw WireError.emptyEnvelope
         }
     }
 

@@ -40,15 +40,15 @@ public actor Coordinator {
     private var stopped = false
 
     /// Opens the coordinator on `store`: raises the epoch and rebuilds unfinished runs from the journal.
-    public init(store: any CoordinatorStore, logger: Logger) async throws {
+    public init(store: any CoordinatorStore, leaseTimeoutMilliseconds: Int64 = 15_000, logger: Logger) async throws {
         self.store = store
         self.logger = logger
         epoch = try await store.beginEpoch()
         let records = try await store.allRecords().map(\.record)
-        core = CoordinatorCore(epoch: epoch, recovering: records)
+        core = CoordinatorCore(epoch: epoch, leaseTimeoutMilliseconds: leaseTimeoutMilliseconds, recovering: records)
         durable = core.table
         (queue, queueInput) = AsyncStream.makeStream(of: Queued.self)
-        let unfinished = durable.all.filter { $0.phase == .running }.count
+        let unfinished = durable.all.filter { !$0.phase.isFinished }.count
         logger.info("coordinator epoch \(epoch): \(durable.all.count) runs in the journal, \(unfinished) unfinished")
     }
 
@@ -123,6 +123,11 @@ public actor Coordinator {
                     $0.attempt = UInt32(clamping: key.attempt)
                 }
                 agents[agent]?.session?.send(envelope)
+            case .reconcile(let agent, let keys):
+                var envelope = Baton_V1_Envelope()
+                envelope.reconcileQuery = .with { $0.attempts = keys.map(Baton_V1_AttemptRef.init) }
+                agents[agent]?.session?.send(envelope)
+                logger.info("reconciling \(keys.count) attempt(s) with \(agent)")
             case .refuseReport(let agent, let key, let reason):
                 logger.warning("refused report \(key) from \(agent): \(reason)")
             }
@@ -171,8 +176,15 @@ public actor Coordinator {
         try? await submit(.agentDisconnected(agent, now: Self.now()))
     }
 
-    func agentSeen(_ agent: AgentIdentity) {
+    func agentHeard(_ agent: AgentIdentity) async throws {
+        let now = Self.now()
+        agents[agent]?.lastSeenAt = now
+        try await submit(.agentHeard(agent, now: now))
+    }
+
+    func reconciled(_ agent: AgentIdentity, _ states: [AttemptKey: AttemptState]) async throws {
         agents[agent]?.lastSeenAt = Self.now()
+        try await submit(.reconciled(agent, states, now: Self.now()))
     }
 
     func reportReceived(_ report: StepReport, from agent: AgentIdentity) async throws {
@@ -192,7 +204,7 @@ public actor Coordinator {
 
     public func agentViews() -> [AgentView] {
         var load: [AgentIdentity: Int] = [:]
-        for run in durable.all where run.phase == .running {
+        for run in durable.all where !run.phase.isFinished {
             for step in run.steps.values where step.status == .dispatched {
                 if let agent = step.agent { load[agent, default: 0] += 1 }
             }

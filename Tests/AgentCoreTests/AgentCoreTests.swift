@@ -2,9 +2,9 @@ import AgentCore
 import BatonModel
 import Testing
 
-private func at(_ milliseconds: Int64) -> Instant { Instant(millisecondsSinceEpoch: milliseconds) }
+func at(_ milliseconds: Int64) -> Instant { Instant(millisecondsSinceEpoch: milliseconds) }
 
-private let preProbes: [Probe] = [
+let preProbes: [Probe] = [
     .file(FileProbe(path: "/var/run/app.pid")),
     .tcp(TCPProbe(port: 5432)),
 ]
@@ -14,7 +14,7 @@ private let postProbes: [Probe] = [
 ]
 private let restart = Action(argv: ["/usr/bin/systemctl", "restart", "app"], env: ["LANG": "C"])
 
-private func makeAssignment(
+func makeAssignment(
     attempt: Int = 1, epoch: UInt64 = 3, pre: [Probe] = preProbes, action: Action? = restart, post: [Probe] = postProbes
 ) -> Assignment {
     Assignment(
@@ -36,7 +36,7 @@ private func started(_ assignment: Assignment = makeAssignment()) -> (AgentCore,
 }
 
 private let passingPre = [evidence(.pre, "file /var/run/app.pid", at: 1010), evidence(.pre, "tcp 127.0.0.1:5432", at: 1020)]
-private let passingPost = [
+let passingPost = [
     evidence(.post, "http http://127.0.0.1:8080/health", at: 3010), evidence(.post, "command pg_isready", at: 3020),
 ]
 
@@ -59,7 +59,7 @@ struct AgentCoreTests {
     @Test("pre probes are evaluated first and nothing else happens yet")
     func preProbesFirst() {
         let (core, effects) = started()
-        #expect(effects == [.evaluateProbes(key, .pre, preProbes)])
+        #expect(effects == [.recordAccepted(makeAssignment()), .evaluateProbes(key, .pre, preProbes)])
         #expect(core.inFlight == [key])
         #expect(core.outbox.isEmpty)
     }
@@ -201,7 +201,10 @@ struct AgentCoreTests {
 
         // A new attempt of the same step is a different attempt and does run.
         let nextAttempt = core.handle(.assignmentReceived(makeAssignment(attempt: 2), now: at(9100)))
-        #expect(nextAttempt == [.evaluateProbes(makeAssignment(attempt: 2).key, .pre, preProbes)])
+        #expect(
+            nextAttempt == [
+                .recordAccepted(makeAssignment(attempt: 2)), .evaluateProbes(makeAssignment(attempt: 2).key, .pre, preProbes),
+            ])
     }
 
     @Test("an acknowledgement forgets the report and empties the outbox, once")
@@ -249,7 +252,7 @@ struct AgentCoreTests {
         _ = core.handle(.welcomed(epoch: 2))
         #expect(core.epoch == 7)
         #expect(core.handle(.assignmentReceived(makeAssignment(epoch: 7), now: at(2))) == [
-            .evaluateProbes(stale.key, .pre, preProbes)
+            .recordAccepted(makeAssignment(epoch: 7)), .evaluateProbes(stale.key, .pre, preProbes),
         ])
     }
 

@@ -103,22 +103,25 @@ struct ReportsAndRecoveryTests {
         #expect(third.assignments.first?.agent == firstAgent)
     }
 
-    @Test("an agent that reconnects while its step is dispatched gets the same assignment again")
+    @Test("an agent that reconnects is asked about its attempt first; one it never received is sent again")
     func reconnectResendsAssignment() throws {
         var (harness, assignment) = try dispatchedRun()
-        let journalCount = harness.journal.count
 
         #expect(harness.send(.agentDisconnected(Agents.database, now: at(100))).isEmpty)
         #expect(harness.runs["r-1"]?.steps["flush-wal"]?.status == .dispatched)
         #expect(harness.send(.tick(now: at(200))).assignments.isEmpty)
 
         let reconnected = harness.send(.agentConnected(Agents.database, now: at(300)))
-        #expect(reconnected.assignments.count == 1)
-        let resent = try #require(reconnected.assignments.first)
+        #expect(reconnected.assignments.isEmpty, "nothing is assigned before reconciliation")
+        #expect(reconnected.contains(.reconcile(Agents.database, [assignment.key])))
+
+        let answered = harness.send(.reconciled(Agents.database, [assignment.key: .notFound], now: at(310)))
+        let resent = try #require(answered.assignments.first)
+        #expect(answered.assignments.count == 1)
         #expect(resent.agent == Agents.database)
-        #expect(resent.assignment == assignment)
-        #expect(harness.journal.count == journalCount)  // not a new attempt
+        #expect(resent.assignment == assignment)  // the same attempt, not a new one
         #expect(harness.runs["r-1"]?.steps["flush-wal"]?.attempt == 1)
+        #expect(harness.journal.last.map { $0.event.kind } == "step-reconciled")
 
         // The report of that attempt is accepted.
         let effects = harness.send(.reportReceived(report(assignment, .verified, now: at(400)), from: Agents.database, now: at(400)))
@@ -152,8 +155,11 @@ struct ReportsAndRecoveryTests {
         #expect(recovered.runs == live.runs)
         #expect(recovered.connectedAgents.isEmpty)
 
-        // The database agent reconnects: it is sent attempt 2 again, under the new epoch.
-        let reconnect = recovered.handle(.agentConnected(Agents.database, now: at(20_000)))
+        // The database agent reconnects: after it says it never received attempt 2, it is sent
+        // attempt 2 again, under the new epoch.
+        let query = recovered.handle(.agentConnected(Agents.database, now: at(20_000)))
+        #expect(query.contains(.reconcile(Agents.database, [retry.assignment.key])))
+        let reconnect = recovered.handle(.reconciled(Agents.database, [retry.assignment.key: .notFound], now: at(20_000)))
         let resent = try #require(reconnect.assignments.first)
         #expect(reconnect.assignments.count == 1)
         #expect(resent.agent == Agents.database)

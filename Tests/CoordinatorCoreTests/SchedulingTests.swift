@@ -212,9 +212,12 @@ struct SchedulingTests {
 
         // The gate itself: a journal in which the run is still running after an unknown report
         // (a run-finished record never made it) does not open the dependent step either.
+        #expect(run.phase == .blocked, "a non-idempotent step with an unknown outcome blocks the run for an operator")
         let cutJournal = harness.journal.filter {
-            if case .runFinished = $0.event { return false }
-            return true
+            switch $0.event {
+            case .runFinished, .runBlocked: return false
+            default: return true
+            }
         }
         var recovered = CoordinatorCore(epoch: 2, recovering: cutJournal)
         #expect(recovered.runs["r-1"]?.phase == .running)

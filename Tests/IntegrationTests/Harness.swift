@@ -31,15 +31,17 @@ final class Cluster: @unchecked Sendable {
     }
 
     /// Starts batond on free loopback ports and waits until it listens.
-    func startCoordinator() throws {
+    func startCoordinator(heartbeatMilliseconds: Int = 500) throws {
         let ready = directory + "/ready.json"
+        let agentListen = "127.0.0.1:\(agentPort)"
+        let apiListen = "127.0.0.1:\(apiPort)"
         try? FileManager.default.removeItem(atPath: ready)
         coordinator = try Self.spawn(
             Self.binary("batond"),
             [
-                "--data-dir", directory + "/data", "--agent-listen", "127.0.0.1:0", "--api-listen", "127.0.0.1:0",
+                "--data-dir", directory + "/data", "--agent-listen", agentListen, "--api-listen", apiListen,
                 "--ca", pki + "/ca.pem", "--cert", pki + "/coordinator-main.pem", "--key",
-                pki + "/coordinator-main-key.pem", "--dev-mode", "--ready-file", ready, "--heartbeat-interval-ms", "500",
+                pki + "/coordinator-main-key.pem", "--dev-mode", "--ready-file", ready, "--heartbeat-interval-ms", String(heartbeatMilliseconds),
             ], log: directory + "/batond.log")
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
@@ -56,8 +58,18 @@ final class Cluster: @unchecked Sendable {
         throw HarnessError("batond did not become ready; log:\n\(log("batond"))")
     }
 
+    /// Stops batond with `signal` and returns its exit status. A later `startCoordinator()` reuses its ports.
+    @discardableResult
+    func stopCoordinator(signal: Int32 = SIGTERM) -> Int32 {
+        guard let process = coordinator else { return -1 }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        coordinator = nil
+        return process.terminationStatus
+    }
+
     /// Makes a certificate for the agent (once) and starts it.
-    func startAgent(_ name: String, tier: String) throws {
+    func startAgent(_ name: String, tier: String, extraArguments: [String] = []) throws {
         let cert = pki + "/agent-\(tier)-\(name).pem"
         if !FileManager.default.fileExists(atPath: cert) {
             try baton(["pki", "cert", "create", "--dir", pki, "--agent", name, "--tier", tier]).check()
@@ -66,9 +78,39 @@ final class Cluster: @unchecked Sendable {
             Self.binary("baton-agent"),
             [
                 "--coordinator", "127.0.0.1:\(agentPort)", "--ca", pki + "/ca.pem", "--cert", cert, "--key",
-                pki + "/agent-\(tier)-\(name)-key.pem", "--log-level", "debug",
-            ], log: directory + "/agent-\(name).log")
+                pki + "/agent-\(tier)-\(name)-key.pem", "--log-level", "debug", "--state-dir",
+                directory + "/agent-state-\(name)", "--reconnect-max-ms", "500",
+            ] + extraArguments, log: directory + "/agent-\(name).log")
         lock.withLock { agents[name] = process }
+    }
+
+    /// Sends `signal` to a running agent, waits for it to exit, and returns its exit status.
+    @discardableResult
+    func killAgent(_ name: String, signal: Int32 = SIGKILL) -> Int32 {
+        guard let process = lock.withLock({ agents[name] }) else { return -1 }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Starts the three usual agents (plat-1, db-1, app-1) and waits until they are connected.
+    func startThreeTiers() throws {
+        try startAgent("plat-1", tier: "platform")
+        try startAgent("db-1", tier: "database")
+        try startAgent("app-1", tier: "application")
+        try waitForAgents(3)
+    }
+
+    /// Polls the run until `condition` holds for it.
+    func waitForRun(_ runID: String, timeout: TimeInterval = 30, until condition: ([String: Any]) -> Bool) throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last: [String: Any] = [:]
+        while Date() < deadline {
+            last = try status(runID)
+            if condition(last) { return last }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw HarnessError("run \(runID) never reached the expected state; last: \(last)")
     }
 
     /// Waits until `count` agents show as connected in `baton agents list`.

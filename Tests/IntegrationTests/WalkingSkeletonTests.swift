@@ -15,10 +15,7 @@ struct WalkingSkeletonTests {
     @Test func examplePlaybookVerifiesEveryStepInDependencyOrder() throws {
         try withCluster { cluster in
             try cluster.startCoordinator()
-            try cluster.startAgent("plat-1", tier: "platform")
-            try cluster.startAgent("db-1", tier: "database")
-            try cluster.startAgent("app-1", tier: "application")
-            try cluster.waitForAgents(3)
+            try cluster.startThreeTiers()
             let workdir = cluster.directory + "/state"
             let runID = try cluster.startRun(Self.examplePlaybook, incident: "INC-42", parameters: ["workdir": workdir])
             let run = try cluster.waitForRun(runID)

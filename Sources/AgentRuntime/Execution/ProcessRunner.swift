@@ -30,12 +30,15 @@ public final class ProcessRunner: Sendable {
     /// - Returns: the result; a process that cannot be started yields `spawnError`, never a crash.
     ///   Cancelling the calling task stops the process group like `terminateAll()`.
     public func run(
-        argv: [String], env: [String: String], timeoutMilliseconds: Int64, outputCapBytes: Int = 64 * 1024
+        argv: [String], env: [String: String], timeoutMilliseconds: Int64, outputCapBytes: Int = 64 * 1024,
+        onSpawn: (@Sendable (Int32) -> Void)? = nil
     ) async -> ProcessResult {
         let startedAt = ExecClock.wallNow()
         let spawned: SpawnedProcess
         switch Spawn.start(argv: argv, environment: Spawn.mergedEnvironment(overlay: env)) {
-        case .success(let process): spawned = process
+        case .success(let process):
+            spawned = process
+            onSpawn?(process.pid)
         case .failure(let failure):
             return ProcessResult(spawnError: failure.message, startedAt: startedAt, finishedAt: ExecClock.wallNow())
         }

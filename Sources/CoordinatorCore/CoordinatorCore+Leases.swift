@@ -1,0 +1,74 @@
+import BatonModel
+
+extension CoordinatorCore {
+    /// The attempts an agent holds that have no report yet (dispatched, or unknown after a lapsed lease).
+    func openAttempts(of agent: AgentIdentity) -> [AttemptKey] {
+        var keys: [AttemptKey] = []
+        for runID in table.order {
+            guard let run = runs[runID], !run.phase.isFinished else { continue }
+            for planned in run.plan.steps {
+                guard let step = run.steps[planned.id], step.agent == agent else { continue }
+                if step.status == .dispatched || (step.status == .unknown && step.leaseExpired) {
+                    keys.append(AttemptKey(runID: runID, stepID: planned.id, attempt: step.attempt))
+                }
+            }
+        }
+        return keys
+    }
+
+    /// Asks the agent about its open attempts before it gets anything new.
+    mutating func startReconciliation(with agent: AgentIdentity) {
+        let keys = openAttempts(of: agent)
+        guard !keys.isEmpty else { return }
+        reconciling.insert(agent)
+        effects.append(.reconcile(agent, keys))
+    }
+
+    mutating func reconciled(_ agent: AgentIdentity, _ states: [AttemptKey: AttemptState], now: Instant) {
+        reconciling.remove(agent)
+        for key in openAttempts(of: agent) {
+            guard let run = runs[key.runID], let planned = run.plan.step(key.stepID),
+                let step = run.steps[key.stepID]
+            else { continue }
+            switch states[key] {
+            case .completed(let report)?:
+                receive(report, from: agent, now: now)
+            case .running?:
+                if step.status == .unknown {
+                    record(key.runID, now, .stepReconciled(step: key.stepID, attempt: key.attempt, agent: agent, finding: .running))
+                }
+            case .notFound?:
+                // The agent journals an attempt before running it: no record means it never ran.
+                record(key.runID, now, .stepReconciled(step: key.stepID, attempt: key.attempt, agent: agent, finding: .resent))
+                effects.append(.assign(agent, assignment(key.runID, planned, attempt: key.attempt)))
+            case nil:
+                // Not answered: ask again on the next sign of life.
+                lapsed.insert(agent)
+            }
+        }
+    }
+
+    /// Attempts on agents not heard from within the lease become `unknown`.
+    mutating func expireLeases(now: Instant) {
+        for runID in table.order {
+            guard let run = runs[runID], run.phase == .running else { continue }
+            for planned in run.plan.steps {
+                guard let step = run.steps[planned.id], step.status == .dispatched, let agent = step.agent else { continue }
+                guard let heard = lastHeard[agent] else {
+                    // Recovered after a restart: the lease starts now.
+                    lastHeard[agent] = now
+                    continue
+                }
+                let silence = now.millisecondsSinceEpoch - heard.millisecondsSinceEpoch
+                guard silence > leaseTimeoutMilliseconds else { continue }
+                lapsed.insert(agent)
+                reconciling.remove(agent)
+                record(
+                    runID, now,
+                    .stepLeaseExpired(
+                        step: planned.id, attempt: step.attempt, agent: agent,
+                        reason: "no word from \(agent) for \(silence) ms (lease \(leaseTimeoutMilliseconds) ms)"))
+            }
+        }
+    }
+}
