@@ -172,7 +172,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AgentRuntimeTests", dependencies: ["AgentRuntime", "AgentCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AgentRuntimeTests", dependencies: ["AgentRuntime", "AgentCore", nioSSL], swiftSettings: swiftSettings),
         .testTarget(
             name: "CoordinatorStoreTests",
             dependencies: ["CoordinatorStore", "CoordinatorStoreSQLite", .product(name: "GRDB", package: "GRDB.swift")],

@@ -118,8 +118,9 @@ public struct PKIDirectory: Hashable, Sendable {
 
     /// Whether anything (a file, a directory, even a dangling symlink) is at `path`.
     static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0
+        // A symlink counts even when it dangles (fileExists follows links; this does not).
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil
+            || FileManager.default.fileExists(atPath: path)
     }
 
     /// Creates `path` exclusively with `mode` from the start and writes `contents`.
