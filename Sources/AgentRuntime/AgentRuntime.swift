@@ -129,14 +129,7 @@ public actor AgentRuntime {
             defer { queueInput.finish() }
             queueInput.yield(hello)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    var messageID: UInt64 = 0
-                    for await var envelope in queue {
-                        messageID += 1
-                        envelope.messageID = messageID
-                        try await outbound.write(envelope)
-                    }
-                }
+                group.addTask { try await outbound.send(from: queue) }
                 var welcomed = false
                 for try await envelope in inbound {
                     if welcomed {

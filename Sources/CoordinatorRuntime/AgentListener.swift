@@ -106,14 +106,7 @@ public final class AgentListener: Sendable {
                     try await outbound.write(welcome)
                     self.logger.info("agent \(agent) connected from \(address), session \(sessionID)")
                     try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            var messageID: UInt64 = 0
-                            for await var envelope in queue {
-                                messageID += 1
-                                envelope.messageID = messageID
-                                try await outbound.write(envelope)
-                            }
-                        }
+                        group.addTask { try await outbound.send(from: queue) }
                         try await self.coordinator.agentConnected(
                             agent, session: session, address: address, agentVersion: hello.agentVersion,
                             labels: hello.labels)

@@ -56,17 +56,7 @@ public final class AgentJournal: @unchecked Sendable {
         var line = try encoder.encode(entry)
         line.append(0x0A)
         try lock.withLock {
-            try line.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw AgentJournalError("cannot append to \(path): \(String(cString: strerror(errno)))")
-                    }
-                    offset += written
-                }
-            }
+            try Self.writeAll(line, to: descriptor, path: path)
             guard fsync(descriptor) == 0 else {
                 throw AgentJournalError("cannot fsync \(path): \(String(cString: strerror(errno)))")
             }
@@ -102,10 +92,16 @@ public final class AgentJournal: @unchecked Sendable {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw AgentJournalError("cannot create \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        try writeAll(data, to: fd, path: path)
+        guard fsync(fd) == 0 else { throw AgentJournalError("cannot fsync \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    /// Writes all of `data`, retrying short writes and interruptions.
+    static func writeAll(_ data: Data, to descriptor: Int32, path: String) throws {
         try data.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     throw AgentJournalError("cannot write \(path): \(String(cString: strerror(errno)))")
@@ -113,7 +109,6 @@ public final class AgentJournal: @unchecked Sendable {
                 offset += written
             }
         }
-        guard fsync(fd) == 0 else { throw AgentJournalError("cannot fsync \(path): \(String(cString: strerror(errno)))") }
     }
 
     static func syncDirectory(_ directory: String) {
