@@ -212,7 +212,7 @@ public actor AgentRuntime {
                     let result = await runner.run(
                         argv: action.argv, env: action.env, timeoutMilliseconds: timeout,
                         onSpawn: { processGroup in
-                            do { try journal?.append(.started(key, processGroup: processGroup)) } catch {
+                            do { try journal?.append(.started(key, processGroup: processGroup), durable: false) } catch {
                                 logger.error("cannot journal the process group of \(key): \(error)")
                             }
                         })
@@ -230,7 +230,7 @@ public actor AgentRuntime {
                 envelope.report = Baton_V1_Report(report)
                 session?.yield(envelope)
             case .forget(let key):
-                journalOrDie(.acknowledged(key))
+                journalOrDie(.acknowledged(key), durable: false)
             case .reconcileReply(let states):
                 var envelope = Baton_V1_Envelope()
                 envelope.reconcileReply = .with {
@@ -251,10 +251,10 @@ public actor AgentRuntime {
 
     /// Journals an entry durably. If the journal cannot be written, the agent stops: running a step
     /// without a durable record could run it twice after a crash.
-    private func journalOrDie(_ entry: AgentJournalEntry) {
+    private func journalOrDie(_ entry: AgentJournalEntry, durable: Bool = true) {
         guard let journal else { return }
         do {
-            try journal.append(entry)
+            try journal.append(entry, durable: durable)
         } catch {
             logger.critical("agent journal write failed, stopping: \(error)")
             fatalError("agent journal write failed: \(error)")

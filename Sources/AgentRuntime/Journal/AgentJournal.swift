@@ -51,12 +51,18 @@ public final class AgentJournal: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    /// Appends one entry and returns once it is on disk.
-    public func append(_ entry: AgentJournalEntry) throws {
+    /// Appends one entry; with `durable` (the default) returns only once it is on disk.
+    ///
+    /// `accepted` and `completed` must be durable (they decide what may have run and what to
+    /// report). `started` and `acknowledged` may be written without waiting: losing one in a crash
+    /// only means a leftover process group is not killed by pid, or a report is sent once more
+    /// and acknowledged again.
+    public func append(_ entry: AgentJournalEntry, durable: Bool = true) throws {
         var line = try encoder.encode(entry)
         line.append(0x0A)
         try lock.withLock {
             try Self.writeAll(line, to: descriptor, path: path)
+            guard durable else { return }
             guard fsync(descriptor) == 0 else {
                 throw AgentJournalError("cannot fsync \(path): \(String(cString: strerror(errno)))")
             }
