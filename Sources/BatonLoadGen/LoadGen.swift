@@ -334,6 +334,9 @@ final class SimulatedAgentHandler: ChannelInboundHandler {
         case .http(let http):
             evidence.expected = "status \(http.status)"
             evidence.observed = evidence.expected
+        case .process(let process):
+            evidence.expected = process.running ? "running" : "not running"
+            evidence.observed = evidence.expected
         case nil:
             break
         }

@@ -5,6 +5,7 @@ public enum Probe: Hashable, Sendable, Codable, CustomStringConvertible {
     case file(FileProbe)
     case tcp(TCPProbe)
     case http(HTTPProbe)
+    case process(ProcessProbe)
 
     public var description: String {
         switch self {
@@ -12,7 +13,44 @@ public enum Probe: Hashable, Sendable, Codable, CustomStringConvertible {
         case .file(let probe): return "file \(probe.path)"
         case .tcp(let probe): return "tcp \(probe.host):\(probe.port)"
         case .http(let probe): return "http \(probe.url)"
+        case .process(let probe): return "process \(probe.target)"
         }
+    }
+
+    /// How long to keep re-evaluating the probe until it passes; nil: evaluate once.
+    public var retry: ProbeRetry? {
+        switch self {
+        case .command(let probe): return probe.retry
+        case .file(let probe): return probe.retry
+        case .tcp(let probe): return probe.retry
+        case .http(let probe): return probe.retry
+        case .process(let probe): return probe.retry
+        }
+    }
+}
+
+/// `retry_for` / `retry_interval`: the agent re-evaluates a failing probe every `intervalMilliseconds`
+/// until it passes or `forMilliseconds` have passed.
+public struct ProbeRetry: Hashable, Sendable, Codable {
+    public static let defaultIntervalMilliseconds: Int64 = 500
+    public var forMilliseconds: Int64
+    public var intervalMilliseconds: Int64
+
+    public init(forMilliseconds: Int64, intervalMilliseconds: Int64 = ProbeRetry.defaultIntervalMilliseconds) {
+        self.forMilliseconds = forMilliseconds
+        self.intervalMilliseconds = intervalMilliseconds
+    }
+}
+
+/// `json: {path: a.b.0.c, equals: value}`: a field of a JSON document whose string form must equal `equals`.
+/// The path is dot-separated; a numeric segment indexes an array.
+public struct JSONFieldCheck: Hashable, Sendable, Codable {
+    public var path: String
+    public var equals: String
+
+    public init(path: String, equals: String) {
+        self.path = path
+        self.equals = equals
     }
 }
 
@@ -27,11 +65,22 @@ public struct CommandProbe: Hashable, Sendable, Codable {
     public var stdoutMatches: String?
     /// How long the probe command may run, in milliseconds.
     public var timeoutMilliseconds: Int64
+    public var stderrContains: String?
+    /// Stdout must equal this exactly, after one trailing newline is removed.
+    public var stdoutEquals: String?
+    /// A field of stdout parsed as JSON.
+    public var json: JSONFieldCheck?
+    public var retry: ProbeRetry?
 
     public init(
         argv: [String], env: [String: String] = [:], exitCode: Int32 = 0, stdoutContains: String? = nil,
-        stdoutMatches: String? = nil, timeoutMilliseconds: Int64 = 10_000
+        stdoutMatches: String? = nil, timeoutMilliseconds: Int64 = 10_000, stderrContains: String? = nil,
+        stdoutEquals: String? = nil, json: JSONFieldCheck? = nil, retry: ProbeRetry? = nil
     ) {
+        self.stderrContains = stderrContains
+        self.stdoutEquals = stdoutEquals
+        self.json = json
+        self.retry = retry
         self.argv = argv
         self.env = env
         self.exitCode = exitCode
@@ -47,8 +96,22 @@ public struct FileProbe: Hashable, Sendable, Codable {
     /// `true`: the file must exist; `false`: it must be absent.
     public var exists: Bool
     public var contains: String?
+    /// Permission bits (`0o644`) the file must have.
+    public var mode: UInt32?
+    /// A user name or numeric uid that must own the file.
+    public var owner: String?
+    /// The file must have been modified within this many milliseconds.
+    public var maxAgeMilliseconds: Int64?
+    public var retry: ProbeRetry?
 
-    public init(path: String, exists: Bool = true, contains: String? = nil) {
+    public init(
+        path: String, exists: Bool = true, contains: String? = nil, mode: UInt32? = nil, owner: String? = nil,
+        maxAgeMilliseconds: Int64? = nil, retry: ProbeRetry? = nil
+    ) {
+        self.mode = mode
+        self.owner = owner
+        self.maxAgeMilliseconds = maxAgeMilliseconds
+        self.retry = retry
         self.path = path
         self.exists = exists
         self.contains = contains
@@ -62,8 +125,13 @@ public struct TCPProbe: Hashable, Sendable, Codable {
     public var port: Int
     public var state: ExpectedState
     public var timeoutMilliseconds: Int64
+    public var retry: ProbeRetry?
 
-    public init(host: String = "127.0.0.1", port: Int, state: ExpectedState = .open, timeoutMilliseconds: Int64 = 2_000) {
+    public init(
+        host: String = "127.0.0.1", port: Int, state: ExpectedState = .open, timeoutMilliseconds: Int64 = 2_000,
+        retry: ProbeRetry? = nil
+    ) {
+        self.retry = retry
         self.host = host
         self.port = port
         self.state = state
@@ -76,11 +144,46 @@ public struct HTTPProbe: Hashable, Sendable, Codable {
     public var url: String
     public var status: Int
     public var timeoutMilliseconds: Int64
+    public var bodyContains: String?
+    /// A field of the response body parsed as JSON.
+    public var json: JSONFieldCheck?
+    public var retry: ProbeRetry?
 
-    public init(url: String, status: Int = 200, timeoutMilliseconds: Int64 = 5_000) {
+    public init(
+        url: String, status: Int = 200, timeoutMilliseconds: Int64 = 5_000, bodyContains: String? = nil,
+        json: JSONFieldCheck? = nil, retry: ProbeRetry? = nil
+    ) {
+        self.bodyContains = bodyContains
+        self.json = json
+        self.retry = retry
         self.url = url
         self.status = status
         self.timeoutMilliseconds = timeoutMilliseconds
+    }
+}
+
+/// Checks that a process is running (or not): by name (`/proc/PID/comm`) or by the pid in a pidfile.
+public struct ProcessProbe: Hashable, Sendable, Codable {
+    public enum Target: Hashable, Sendable, Codable, CustomStringConvertible {
+        case name(String)
+        case pidfile(String)
+
+        public var description: String {
+            switch self {
+            case .name(let name): return "name \(name)"
+            case .pidfile(let path): return "pidfile \(path)"
+            }
+        }
+    }
+    public var target: Target
+    /// `true`: the process must be running; `false`: it must not be.
+    public var running: Bool
+    public var retry: ProbeRetry?
+
+    public init(target: Target, running: Bool = true, retry: ProbeRetry? = nil) {
+        self.target = target
+        self.running = running
+        self.retry = retry
     }
 }
 

@@ -59,19 +59,42 @@ public enum PlanText {
             var text = "command \(command.argv.map(quoted).joined(separator: " ")) exits \(command.exitCode)"
             if let contains = command.stdoutContains { text += ", stdout contains \(quotedAlways(contains))" }
             if let matches = command.stdoutMatches { text += ", stdout matches \(quotedAlways(matches))" }
+            if let equals = command.stdoutEquals { text += ", stdout equals \(quotedAlways(equals))" }
+            if let stderr = command.stderrContains { text += ", stderr contains \(quotedAlways(stderr))" }
+            if let json = command.json { text += ", json \(json.path) equals \(quotedAlways(json.equals))" }
             if !command.env.isEmpty {
                 text += ", env " + command.env.keys.sorted().map { "\($0)=\(quoted(command.env[$0]!))" }.joined(separator: " ")
             }
-            return text + " (timeout \(PlaybookDuration.format(milliseconds: command.timeoutMilliseconds)))"
+            return text + " (timeout \(PlaybookDuration.format(milliseconds: command.timeoutMilliseconds)))" + retryText(probe)
         case .file(let file):
             var text = "file \(quoted(file.path)) \(file.exists ? "exists" : "is absent")"
             if let contains = file.contains { text += ", contains \(quotedAlways(contains))" }
-            return text
+            if let mode = file.mode { text += ", mode 0\(String(mode, radix: 8))" }
+            if let owner = file.owner { text += ", owner \(quoted(owner))" }
+            if let age = file.maxAgeMilliseconds { text += ", modified within \(PlaybookDuration.format(milliseconds: age))" }
+            return text + retryText(probe)
         case .tcp(let tcp):
             return "tcp \(tcp.host):\(tcp.port) is \(tcp.state.rawValue) (timeout \(PlaybookDuration.format(milliseconds: tcp.timeoutMilliseconds)))"
+                + retryText(probe)
         case .http(let http):
-            return "http GET \(http.url) returns \(http.status) (timeout \(PlaybookDuration.format(milliseconds: http.timeoutMilliseconds)))"
+            var text = "http GET \(http.url) returns \(http.status)"
+            if let body = http.bodyContains { text += ", body contains \(quotedAlways(body))" }
+            if let json = http.json { text += ", json \(json.path) equals \(quotedAlways(json.equals))" }
+            return text + " (timeout \(PlaybookDuration.format(milliseconds: http.timeoutMilliseconds)))" + retryText(probe)
+        case .process(let process):
+            let target: String
+            switch process.target {
+            case .name(let name): target = "named \(quoted(name))"
+            case .pidfile(let path): target = "from pidfile \(quoted(path))"
+            }
+            return "process \(target) is \(process.running ? "running" : "not running")" + retryText(probe)
         }
+    }
+
+    private static func retryText(_ probe: Probe) -> String {
+        guard let retry = probe.retry else { return "" }
+        return ", retried every \(PlaybookDuration.format(milliseconds: retry.intervalMilliseconds))"
+            + " for up to \(PlaybookDuration.format(milliseconds: retry.forMilliseconds))"
     }
 
     /// `word` as is when it needs no quoting, else in single quotes as a POSIX shell would read it.

@@ -113,14 +113,18 @@ private struct Interpolator {
                     argv: argv(command.argv), env: environment(command.env),
                     exitCode: Int32(integer(command.exitCode, "exit_code", ProbeParser.exitCodes)),
                     stdoutContains: command.stdoutContains.map(text), stdoutMatches: command.stdoutMatches.map(regex),
-                    timeoutMilliseconds: command.timeoutMilliseconds))
+                    timeoutMilliseconds: command.timeoutMilliseconds, stderrContains: command.stderrContains.map(text),
+                    stdoutEquals: command.stdoutEquals.map(text), json: command.json.map(json), retry: command.retry))
         case .file(let file):
-            return .file(FileProbe(path: text(file.path), exists: file.exists, contains: file.contains.map(text)))
+            return .file(
+                FileProbe(
+                    path: text(file.path), exists: file.exists, contains: file.contains.map(text), mode: file.mode,
+                    owner: file.owner.map(text), maxAgeMilliseconds: file.maxAgeMilliseconds, retry: file.retry))
         case .tcp(let tcp):
             return .tcp(
                 TCPProbe(
                     host: text(tcp.host), port: integer(tcp.port, "port", ProbeParser.ports), state: tcp.state,
-                    timeoutMilliseconds: tcp.timeoutMilliseconds))
+                    timeoutMilliseconds: tcp.timeoutMilliseconds, retry: tcp.retry))
         case .http(let http):
             let url = text(http.url)
             if !http.url.isLiteral, let problem = ProbeParser.urlProblem(url) {
@@ -129,8 +133,20 @@ private struct Interpolator {
             return .http(
                 HTTPProbe(
                     url: url, status: integer(http.status, "status", ProbeParser.statuses),
-                    timeoutMilliseconds: http.timeoutMilliseconds))
+                    timeoutMilliseconds: http.timeoutMilliseconds, bodyContains: http.bodyContains.map(text),
+                    json: http.json.map(json), retry: http.retry))
+        case .process(let process):
+            let target: ProcessProbe.Target
+            switch process.target {
+            case .name(let name): target = .name(text(name))
+            case .pidfile(let path): target = .pidfile(text(path))
+            }
+            return .process(ProcessProbe(target: target, running: process.running, retry: process.retry))
         }
+    }
+
+    private func json(_ spec: JSONCheckSpec) -> JSONFieldCheck {
+        JSONFieldCheck(path: spec.path, equals: text(spec.equals))
     }
 
     private func regex(_ template: Template) -> String {

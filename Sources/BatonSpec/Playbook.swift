@@ -107,6 +107,13 @@ public enum ProbeSpec: Sendable, Hashable {
     case file(FileProbeSpec)
     case tcp(TCPProbeSpec)
     case http(HTTPProbeSpec)
+    case process(ProcessProbeSpec)
+}
+
+/// `json: {path: ..., equals: ...}` before interpolation; the path is literal.
+public struct JSONCheckSpec: Sendable, Hashable {
+    public var path: String
+    public var equals: Template
 }
 
 public struct CommandProbeSpec: Sendable, Hashable {
@@ -117,6 +124,10 @@ public struct CommandProbeSpec: Sendable, Hashable {
     public var stdoutMatches: Template?
     public var timeoutMilliseconds: Int64
     public var position: SourcePosition
+    public var stderrContains: Template?
+    public var stdoutEquals: Template?
+    public var json: JSONCheckSpec?
+    public var retry: ProbeRetry?
 }
 
 public struct FileProbeSpec: Sendable, Hashable {
@@ -124,6 +135,11 @@ public struct FileProbeSpec: Sendable, Hashable {
     public var exists: Bool
     public var contains: Template?
     public var position: SourcePosition
+    /// Permission bits, from an octal string like `0644`.
+    public var mode: UInt32?
+    public var owner: Template?
+    public var maxAgeMilliseconds: Int64?
+    public var retry: ProbeRetry?
 }
 
 public struct TCPProbeSpec: Sendable, Hashable {
@@ -132,6 +148,7 @@ public struct TCPProbeSpec: Sendable, Hashable {
     public var state: TCPProbe.ExpectedState
     public var timeoutMilliseconds: Int64
     public var position: SourcePosition
+    public var retry: ProbeRetry?
 }
 
 public struct HTTPProbeSpec: Sendable, Hashable {
@@ -139,4 +156,18 @@ public struct HTTPProbeSpec: Sendable, Hashable {
     public var status: IntegerSpec
     public var timeoutMilliseconds: Int64
     public var position: SourcePosition
+    public var bodyContains: Template?
+    public var json: JSONCheckSpec?
+    public var retry: ProbeRetry?
+}
+
+public struct ProcessProbeSpec: Sendable, Hashable {
+    public enum Target: Sendable, Hashable {
+        case name(Template)
+        case pidfile(Template)
+    }
+    public var target: Target
+    public var running: Bool
+    public var position: SourcePosition
+    public var retry: ProbeRetry?
 }

@@ -13,11 +13,16 @@ import Darwin
 struct ProbeParser {
     let reader: NodeReader
 
-    static let kinds = ["command", "file", "tcp", "http"]
-    static let commandKeys = ["run", "env", "exit_code", "stdout_contains", "stdout_matches", "timeout"]
-    static let fileKeys = ["path", "exists", "contains"]
-    static let tcpKeys = ["host", "port", "state", "timeout"]
-    static let httpKeys = ["url", "status", "timeout"]
+    static let kinds = ["command", "file", "tcp", "http", "process"]
+    /// Allowed in every probe kind.
+    static let retryKeys = ["retry_for", "retry_interval"]
+    static let commandKeys =
+        ["run", "env", "exit_code", "stdout_contains", "stdout_matches", "stdout_equals", "stderr_contains", "json", "timeout"]
+        + retryKeys
+    static let fileKeys = ["path", "exists", "contains", "mode", "owner", "max_age"] + retryKeys
+    static let tcpKeys = ["host", "port", "state", "timeout"] + retryKeys
+    static let httpKeys = ["url", "status", "body_contains", "json", "timeout"] + retryKeys
+    static let processKeys = ["name", "pidfile", "running"] + retryKeys
 
     static let exitCodes = 0...255
     static let ports = 1...65_535
@@ -46,6 +51,7 @@ struct ProbeParser {
         case "file": return parseFile(body, context, position).map(ProbeSpec.file)
         case "tcp": return parseTCP(body, context, position).map(ProbeSpec.tcp)
         case "http": return parseHTTP(body, context, position).map(ProbeSpec.http)
+        case "process": return parseProcess(body, context, position).map(ProbeSpec.process)
         default:
             let hint = Suggestions.closest(to: kind, in: Self.kinds).map { "did you mean '\($0)'? " } ?? ""
             reader.error(
@@ -72,13 +78,18 @@ struct ProbeParser {
             return pattern
         }
         let timeout = fields["timeout"].map { reader.duration($0, "timeout of the \(context)") }
+        let stderr = fields["stderr_contains"].map { reader.template($0, "stderr_contains of the \(context)") }
+        let equals = fields["stdout_equals"].map { reader.template($0, "stdout_equals of the \(context)") }
+        let json = fields["json"].map { jsonCheck($0, "json of the \(context)") }
+        let retry = self.retry(fields, context)
         guard let argv, env != .some(nil), exitCode != .some(nil), contains != .some(nil), matches != .some(nil),
-            timeout != .some(nil)
+            timeout != .some(nil), stderr != .some(nil), equals != .some(nil), json != .some(nil), retry.valid
         else { return nil }
         return CommandProbeSpec(
             argv: argv, env: env.flatMap { $0 } ?? [], exitCode: exitCode.flatMap { $0 } ?? .literal(0),
             stdoutContains: contains.flatMap { $0 }, stdoutMatches: matches.flatMap { $0 },
-            timeoutMilliseconds: timeout.flatMap { $0 } ?? 10_000, position: position)
+            timeoutMilliseconds: timeout.flatMap { $0 } ?? 10_000, position: position, stderrContains: stderr.flatMap { $0 },
+            stdoutEquals: equals.flatMap { $0 }, json: json.flatMap { $0 }, retry: retry.retry)
     }
 
     private func parseFile(_ node: Node, _ context: String, _ position: SourcePosition) -> FileProbeSpec? {
@@ -88,15 +99,26 @@ struct ProbeParser {
         let path = fields["path"].flatMap { reader.template($0, "path of the \(context)") }
         let exists = fields["exists"].map { reader.bool($0, "exists of the \(context)") }
         let contains = fields["contains"].map { reader.template($0, "contains of the \(context)") }
-        if case .some(.some(false)) = exists, let containsKey = fields.keyPosition("contains") {
-            reader.sink.error(
-                "bad-value", "the \(context) checks that the file is absent (exists: false), so it cannot also check contains",
-                at: containsKey)
-            return nil
+        let mode = fields["mode"].map { fileMode($0, "mode of the \(context)") }
+        let owner = fields["owner"].map { self.owner($0, "owner of the \(context)") }
+        let maxAge = fields["max_age"].map { reader.duration($0, "max_age of the \(context)") }
+        let retry = self.retry(fields, context)
+        if case .some(.some(false)) = exists {
+            for key in ["contains", "mode", "owner", "max_age"] {
+                guard let keyPosition = fields.keyPosition(key) else { continue }
+                reader.sink.error(
+                    "bad-value", "the \(context) checks that the file is absent (exists: false), so it cannot also check \(key)",
+                    at: keyPosition)
+                return nil
+            }
         }
-        guard let path, exists != .some(nil), contains != .some(nil) else { return nil }
+        guard let path, exists != .some(nil), contains != .some(nil), mode != .some(nil), owner != .some(nil),
+            maxAge != .some(nil), retry.valid
+        else { return nil }
         return FileProbeSpec(
-            path: path, exists: exists.flatMap { $0 } ?? true, contains: contains.flatMap { $0 }, position: position)
+            path: path, exists: exists.flatMap { $0 } ?? true, contains: contains.flatMap { $0 }, position: position,
+            mode: mode.flatMap { $0 }, owner: owner.flatMap { $0 }, maxAgeMilliseconds: maxAge.flatMap { $0 },
+            retry: retry.retry)
     }
 
     private func parseTCP(_ node: Node, _ context: String, _ position: SourcePosition) -> TCPProbeSpec? {
@@ -114,11 +136,12 @@ struct ProbeParser {
             return state
         }
         let timeout = fields["timeout"].map { reader.duration($0, "timeout of the \(context)") }
-        guard let port, host != .some(nil), state != .some(nil), timeout != .some(nil) else { return nil }
+        let retry = self.retry(fields, context)
+        guard let port, host != .some(nil), state != .some(nil), timeout != .some(nil), retry.valid else { return nil }
         return TCPProbeSpec(
             host: host.flatMap { $0 } ?? Template(literal: "127.0.0.1", position: position), port: port,
             state: state.flatMap { $0 } ?? .open, timeoutMilliseconds: timeout.flatMap { $0 } ?? 2_000,
-            position: position)
+            position: position, retry: retry.retry)
     }
 
     private func parseHTTP(_ node: Node, _ context: String, _ position: SourcePosition) -> HTTPProbeSpec? {
@@ -135,10 +158,15 @@ struct ProbeParser {
         }
         let status = fields["status"].map { reader.integerSpec($0, "status of the \(context)", range: Self.statuses) }
         let timeout = fields["timeout"].map { reader.duration($0, "timeout of the \(context)") }
-        guard let url, status != .some(nil), timeout != .some(nil) else { return nil }
+        let body = fields["body_contains"].map { reader.template($0, "body_contains of the \(context)") }
+        let json = fields["json"].map { jsonCheck($0, "json of the \(context)") }
+        let retry = self.retry(fields, context)
+        guard let url, status != .some(nil), timeout != .some(nil), body != .some(nil), json != .some(nil), retry.valid
+        else { return nil }
         return HTTPProbeSpec(
             url: url, status: status.flatMap { $0 } ?? .literal(200),
-            timeoutMilliseconds: timeout.flatMap { $0 } ?? 5_000, position: position)
+            timeoutMilliseconds: timeout.flatMap { $0 } ?? 5_000, position: position, bodyContains: body.flatMap { $0 },
+            json: json.flatMap { $0 }, retry: retry.retry)
     }
 
     /// Why `url` cannot be probed, or nil when it starts with http:// or https://.

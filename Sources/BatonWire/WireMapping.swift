@@ -18,6 +18,19 @@ extension Baton_V1_Action {
     }
 }
 
+extension Baton_V1_JsonCheck {
+    public init(_ check: JSONFieldCheck) {
+        self.init()
+        path = check.path
+        equals = check.equals
+    }
+
+    public func model() throws -> JSONFieldCheck {
+        guard !path.isEmpty else { throw WireError.malformedField("json check has an empty path") }
+        return JSONFieldCheck(path: path, equals: equals)
+    }
+}
+
 extension Baton_V1_Probe {
     public init(_ probe: Probe) {
         self.init()
@@ -30,12 +43,18 @@ extension Baton_V1_Probe {
                 if let contains = command.stdoutContains { $0.stdoutContains = contains }
                 if let matches = command.stdoutMatches { $0.stdoutMatches = matches }
                 $0.timeoutMs = UInt64(max(0, command.timeoutMilliseconds))
+                if let stderr = command.stderrContains { $0.stderrContains = stderr }
+                if let equals = command.stdoutEquals { $0.stdoutEquals = equals }
+                if let json = command.json { $0.json = Baton_V1_JsonCheck(json) }
             }
         case .file(let file):
             self.file = .with {
                 $0.path = file.path
                 $0.exists = file.exists
                 if let contains = file.contains { $0.contains = contains }
+                if let mode = file.mode { $0.mode = mode }
+                if let owner = file.owner { $0.owner = owner }
+                if let maxAge = file.maxAgeMilliseconds { $0.maxAgeMs = UInt64(max(0, maxAge)) }
             }
         case .tcp(let tcp):
             self.tcp = .with {
@@ -49,11 +68,50 @@ extension Baton_V1_Probe {
                 $0.url = http.url
                 $0.status = UInt32(clamping: http.status)
                 $0.timeoutMs = UInt64(max(0, http.timeoutMilliseconds))
+                if let body = http.bodyContains { $0.bodyContains = body }
+                if let json = http.json { $0.json = Baton_V1_JsonCheck(json) }
             }
+        case .process(let process):
+            self.process = .with {
+                switch process.target {
+                case .name(let name): $0.name = name
+                case .pidfile(let path): $0.pidfile = path
+                }
+                $0.running = process.running
+            }
+        }
+        if let retry = probe.retry {
+            retryForMs = UInt64(max(0, retry.forMilliseconds))
+            retryIntervalMs = UInt64(max(0, retry.intervalMilliseconds))
         }
     }
 
     public func model() throws -> Probe {
+        var probe = try kindModel()
+        guard retryForMs > 0 else { return probe }
+        let interval = retryIntervalMs > 0 ? Int64(clamping: retryIntervalMs) : ProbeRetry.defaultIntervalMilliseconds
+        let retry = ProbeRetry(forMilliseconds: Int64(clamping: retryForMs), intervalMilliseconds: interval)
+        switch probe {
+        case .command(var command):
+            command.retry = retry
+            probe = .command(command)
+        case .file(var file):
+            file.retry = retry
+            probe = .file(file)
+        case .tcp(var tcp):
+            tcp.retry = retry
+            probe = .tcp(tcp)
+        case .http(var http):
+            http.retry = retry
+            probe = .http(http)
+        case .process(var process):
+            process.retry = retry
+            probe = .process(process)
+        }
+        return probe
+    }
+
+    private func kindModel() throws -> Probe {
         switch kind {
         case .command(let command):
             guard !command.argv.isEmpty else { throw WireError.malformedField("command probe has an empty argv") }
@@ -62,10 +120,18 @@ extension Baton_V1_Probe {
                     argv: command.argv, env: command.env, exitCode: command.exitCode,
                     stdoutContains: command.hasStdoutContains ? command.stdoutContains : nil,
                     stdoutMatches: command.hasStdoutMatches ? command.stdoutMatches : nil,
-                    timeoutMilliseconds: Int64(clamping: command.timeoutMs)))
+                    timeoutMilliseconds: Int64(clamping: command.timeoutMs),
+                    stderrContains: command.hasStderrContains ? command.stderrContains : nil,
+                    stdoutEquals: command.hasStdoutEquals ? command.stdoutEquals : nil,
+                    json: command.hasJson ? try command.json.model() : nil))
         case .file(let file):
             guard !file.path.isEmpty else { throw WireError.malformedField("file probe has an empty path") }
-            return .file(FileProbe(path: file.path, exists: file.exists, contains: file.hasContains ? file.contains : nil))
+            if file.hasMode, file.mode > 0o7777 { throw WireError.malformedField("file probe mode \(file.mode)") }
+            return .file(
+                FileProbe(
+                    path: file.path, exists: file.exists, contains: file.hasContains ? file.contains : nil,
+                    mode: file.hasMode ? file.mode : nil, owner: file.hasOwner ? file.owner : nil,
+                    maxAgeMilliseconds: file.hasMaxAgeMs ? Int64(clamping: file.maxAgeMs) : nil))
         case .tcp(let tcp):
             guard (1...65535).contains(tcp.port) else { throw WireError.malformedField("tcp probe port \(tcp.port)") }
             return .tcp(
@@ -73,7 +139,20 @@ extension Baton_V1_Probe {
                     host: tcp.host, port: Int(tcp.port), state: tcp.expectOpen ? .open : .closed,
                     timeoutMilliseconds: Int64(clamping: tcp.timeoutMs)))
         case .http(let http):
-            return .http(HTTPProbe(url: http.url, status: Int(http.status), timeoutMilliseconds: Int64(clamping: http.timeoutMs)))
+            return .http(
+                HTTPProbe(
+                    url: http.url, status: Int(http.status), timeoutMilliseconds: Int64(clamping: http.timeoutMs),
+                    bodyContains: http.hasBodyContains ? http.bodyContains : nil,
+                    json: http.hasJson ? try http.json.model() : nil))
+        case .process(let process):
+            switch process.target {
+            case .name(let name) where !name.isEmpty:
+                return .process(ProcessProbe(target: .name(name), running: process.running))
+            case .pidfile(let path) where !path.isEmpty:
+                return .process(ProcessProbe(target: .pidfile(path), running: process.running))
+            default:
+                throw WireError.malformedField("process probe has no name or pidfile")
+            }
         case nil:
             throw WireError.malformedField("probe of no known kind")
         }

@@ -59,20 +59,22 @@ final class LoopbackSocket: @unchecked Sendable {
     }
 }
 
-/// A tiny HTTP server on a thread: answers every request with `status` and records the request heads.
+/// A tiny HTTP server on a thread: answers every request with `status` and `body` and records the request heads.
 /// With `respond: false` it accepts connections but never answers (for timeout tests).
 final class TestHTTPServer: @unchecked Sendable {
     let listener: LoopbackSocket
     let status: Int
     let respond: Bool
+    let body: String
     private let lock = NSLock()
     private var heads: [String] = []
     private var held: [Int32] = []
 
-    init(status: Int, respond: Bool = true) throws {
+    init(status: Int, respond: Bool = true, body: String = "ok") throws {
         listener = try LoopbackSocket()
         self.status = status
         self.respond = respond
+        self.body = body
         let thread = Thread { [self] in serve() }
         thread.start()
     }
@@ -116,7 +118,7 @@ final class TestHTTPServer: @unchecked Sendable {
             lock.lock()
             heads.append(String(decoding: head, as: UTF8.self))
             lock.unlock()
-            let response = "HTTP/1.1 \(status) Test\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            let response = "HTTP/1.1 \(status) Test\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
             _ = Array(response.utf8).withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             _ = Glibc.close(client)
         }

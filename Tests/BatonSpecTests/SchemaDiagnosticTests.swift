@@ -37,7 +37,7 @@ import Testing
         let source = header + "steps:\n  - id: a\n    tier: platform\n    pre:\n      - dns: {name: x}\n"
         let diagnostic = try #require(errors(source, code: "unknown-probe").first)
         #expect((diagnostic.line, diagnostic.column) == (10, 9))
-        #expect(diagnostic.message.contains("command, file, tcp or http"))
+        #expect(diagnostic.message.contains("command, file, tcp, http or process"))
     }
 
     @Test func missingRequiredKey() throws {

@@ -15,6 +15,18 @@ private let allProbeKinds: [Probe] = [
     .tcp(TCPProbe(host: "10.0.0.5", port: 5432, state: .open, timeoutMilliseconds: 1_500)),
     .tcp(TCPProbe(port: 65535, state: .closed)),
     .http(HTTPProbe(url: "https://app.internal/health", status: 204, timeoutMilliseconds: 2_500)),
+    .command(
+        CommandProbe(
+            argv: ["pg_isready"], stderrContains: "accepting", stdoutEquals: "ok",
+            json: JSONFieldCheck(path: "replicas.0.lag", equals: "0"), retry: ProbeRetry(forMilliseconds: 30_000))),
+    .file(
+        FileProbe(
+            path: "/etc/app.conf", mode: 0o640, owner: "root", maxAgeMilliseconds: 600_000,
+            retry: ProbeRetry(forMilliseconds: 5_000, intervalMilliseconds: 1_000))),
+    .tcp(TCPProbe(port: 5432, retry: ProbeRetry(forMilliseconds: 2_000, intervalMilliseconds: 250))),
+    .http(HTTPProbe(url: "http://app/health", bodyContains: "up", json: JSONFieldCheck(path: "status", equals: "up"))),
+    .process(ProcessProbe(target: .name("postgres"))),
+    .process(ProcessProbe(target: .pidfile("/run/app.pid"), running: false, retry: ProbeRetry(forMilliseconds: 10_000))),
 ]
 
 private func evidence() -> [Evidence] {
@@ -150,6 +162,14 @@ struct WireMappingTests {
         #expect(throws: WireError.self) { try assignment.model() }
     }
 
+    @Test("a probe from an older sender (no retry, no new fields) decodes with the defaults")
+    func olderProbeDecodesWithDefaults() throws {
+        let wire = Baton_V1_Probe.with { $0.file = .with { $0.path = "/x"; $0.exists = true } }
+        #expect(try wire.model() == .file(FileProbe(path: "/x")))
+        let retried = Baton_V1_Probe.with { $0.tcp = .with { $0.port = 80 }; $0.retryForMs = 3_000 }
+        #expect(try retried.model().retry == ProbeRetry(forMilliseconds: 3_000, intervalMilliseconds: 500))
+    }
+
     @Test("probes the model cannot represent are rejected")
     func invalidProbes() {
         #expect(throws: WireError.self) { try Baton_V1_Probe().model() }
@@ -157,6 +177,14 @@ struct WireMappingTests {
         #expect(throws: WireError.self) { try Baton_V1_Probe.with { $0.tcp = .with { $0.port = 70_000 } }.model() }
         #expect(throws: WireError.self) { try Baton_V1_Probe.with { $0.command = .with { $0.argv = [] } }.model() }
         #expect(throws: WireError.self) { try Baton_V1_Probe.with { $0.file = .with { $0.path = "" } }.model() }
+        #expect(throws: WireError.self) { try Baton_V1_Probe.with { $0.process = .with { $0.running = true } }.model() }
+        #expect(throws: WireError.self) { try Baton_V1_Probe.with { $0.process = .with { $0.name = "" } }.model() }
+        #expect(throws: WireError.self) {
+            try Baton_V1_Probe.with { $0.file = .with { $0.path = "/x"; $0.mode = 0o10000 } }.model()
+        }
+        #expect(throws: WireError.self) {
+            try Baton_V1_Probe.with { $0.http = .with { $0.url = "http://x/"; $0.json = .with { $0.equals = "x" } } }.model()
+        }
         #expect(throws: WireError.self) { try Baton_V1_Action().model() }
     }
 }

@@ -6,6 +6,9 @@ extension ProbeEvaluator {
         var expected = ["exit code \(probe.exitCode)"]
         if let needle = probe.stdoutContains { expected.append("stdout contains \(EvidenceText.quoted(needle))") }
         if let pattern = probe.stdoutMatches { expected.append("stdout matches \(EvidenceText.quoted(pattern))") }
+        if let text = probe.stdoutEquals { expected.append("stdout equals \(EvidenceText.quoted(text))") }
+        if let needle = probe.stderrContains { expected.append("stderr contains \(EvidenceText.quoted(needle))") }
+        if let json = probe.json { expected.append(Self.expectedJSON(json)) }
         let expectedText = expected.joined(separator: ", ")
 
         let result = await runner.run(
@@ -42,6 +45,23 @@ extension ProbeEvaluator {
                 observed.append("invalid regex \(EvidenceText.quoted(pattern)): \(error.message)")
                 passed = false
             }
+        }
+        if let text = probe.stdoutEquals {
+            var stdout = result.stdout
+            if stdout.hasSuffix("\n") { stdout.removeLast() }
+            let equal = stdout == text
+            observed.append("stdout \(equal ? "equals" : "does not equal") \(EvidenceText.quoted(text))")
+            if !equal { passed = false }
+        }
+        if let needle = probe.stderrContains {
+            let found = needle.isEmpty || result.stderr.contains(needle)
+            observed.append("stderr \(found ? "contains" : "does not contain") \(EvidenceText.quoted(needle))")
+            if !found { passed = false }
+        }
+        if let json = probe.json {
+            let check = Self.checkJSON(json, in: Array(result.stdout.utf8), source: "stdout")
+            observed.append(check.observed)
+            if !check.passed { passed = false }
         }
         if !passed {
             // Show what the command said, so a failure explains itself.

@@ -30,6 +30,12 @@ enum EvidenceText {
         return out + "\""
     }
 
+    /// `1.6 s`: milliseconds as seconds with one decimal.
+    static func seconds(_ milliseconds: Int64) -> String {
+        let tenths = (max(0, milliseconds) + 50) / 100
+        return "\(tenths / 10).\(tenths % 10) s"
+    }
+
     /// `8 bytes`, `1 byte`.
     static func bytes(_ count: Int) -> String { count == 1 ? "1 byte" : "\(count) bytes" }
 }

@@ -5,12 +5,17 @@ extension ProbeEvaluator {
     /// Checks that a file exists (optionally containing a string) or is absent. Blocking: call it
     /// off the cooperative pool. A `contains` check reads at most `fileReadLimit` bytes.
     static func evaluateFile(_ probe: FileProbe) -> ProbeVerdict {
-        let expected: String
+        var expectations: [String] = []
         if probe.exists {
-            expected = "exists" + (probe.contains.map { ", contains \(EvidenceText.quoted($0))" } ?? "")
+            expectations.append("exists")
+            if let needle = probe.contains { expectations.append("contains \(EvidenceText.quoted(needle))") }
+            if let mode = probe.mode { expectations.append("mode \(octal(mode))") }
+            if let owner = probe.owner { expectations.append("owner \(owner)") }
+            if let age = probe.maxAgeMilliseconds { expectations.append("modified within \(EvidenceText.seconds(age))") }
         } else {
-            expected = "absent"
+            expectations.append("absent")
         }
+        let expected = expectations.joined(separator: ", ")
 
         var info = stat()
         if stat(probe.path, &info) != 0 {
@@ -26,28 +31,77 @@ extension ProbeEvaluator {
         guard probe.exists else {
             return ProbeVerdict(expected: expected, observed: "exists (\(shape))", passed: false)
         }
+        var observed = ["exists (\(shape))"]
+        var passed = true
+        if let mode = probe.mode {
+            let actual = UInt32(info.st_mode) & 0o7777
+            observed.append("mode \(octal(actual))")
+            if actual != mode { passed = false }
+        }
+        if let owner = probe.owner {
+            let actualName = userName(uid: info.st_uid).map { "\($0) (uid \(info.st_uid))" } ?? "uid \(info.st_uid)"
+            if let uid = uid(of: owner) {
+                observed.append("owner \(actualName)")
+                if uid != info.st_uid { passed = false }
+            } else {
+                observed.append("owner \(actualName), no user named \(EvidenceText.quoted(owner))")
+                passed = false
+            }
+        }
+        if let maxAge = probe.maxAgeMilliseconds {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let modified = Int64(info.st_mtim.tv_sec) * 1_000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
+            let age = max(0, Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000 - modified)
+            observed.append("modified \(EvidenceText.seconds(age)) ago")
+            if age > maxAge { passed = false }
+        }
         guard let needle = probe.contains else {
-            return ProbeVerdict(expected: expected, observed: "exists (\(shape))", passed: true)
+            return ProbeVerdict(expected: expected, observed: observed.joined(separator: ", "), passed: passed)
         }
         guard kind == S_IFREG else {
-            return ProbeVerdict(expected: expected, observed: "exists (\(shape)), cannot search it", passed: false)
+            observed.append("cannot search it")
+            return ProbeVerdict(expected: expected, observed: observed.joined(separator: ", "), passed: false)
         }
 
         let content: [UInt8]
         switch readPrefix(of: probe.path, limit: fileReadLimit) {
         case .success(let bytes): content = bytes
         case .failure(let failure):
-            return ProbeVerdict(
-                expected: expected, observed: "exists (\(shape)), cannot read: \(SystemError.lowercasedText(failure.errno))",
-                passed: false
-            )
+            observed.append("cannot read: \(SystemError.lowercasedText(failure.errno))")
+            return ProbeVerdict(expected: expected, observed: observed.joined(separator: ", "), passed: false)
         }
         let found = contains(content, Array(needle.utf8))
-        let scope = size > fileReadLimit ? "\(shape), first \(fileReadLimit / (1 << 20)) MiB searched" : shape
-        let verdict = found ? "contains" : "does not contain"
-        return ProbeVerdict(
-            expected: expected, observed: "exists (\(scope)), \(verdict) \(EvidenceText.quoted(needle))", passed: found
-        )
+        if size > fileReadLimit { observed[0] = "exists (\(shape), first \(fileReadLimit / (1 << 20)) MiB searched)" }
+        observed.append("\(found ? "contains" : "does not contain") \(EvidenceText.quoted(needle))")
+        return ProbeVerdict(expected: expected, observed: observed.joined(separator: ", "), passed: passed && found)
+    }
+
+    /// `0644`.
+    static func octal(_ mode: UInt32) -> String {
+        let digits = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// The uid for a numeric string or a user name; nil when no such user exists.
+    static func uid(of owner: String) -> uid_t? {
+        if let numeric = UInt32(owner) { return numeric }
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        guard getpwnam_r(owner, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
+        return entry.pw_uid
+    }
+
+    /// The user name of `uid`, when it has one.
+    static func userName(uid: uid_t) -> String? {
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let name = entry.pw_name else {
+            return nil
+        }
+        return String(cString: name)
     }
 
     /// Reads up to `limit` bytes from the start of the file at `path`; `.failure` carries errno.

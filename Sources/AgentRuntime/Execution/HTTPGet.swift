@@ -79,12 +79,50 @@ enum HTTPFailure: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// A status and (when asked for) the body of an HTTP response.
+struct HTTPResponse: Equatable, Sendable {
+    var status: Int
+    var body: [UInt8]
+
+    /// The body after the head of `raw`, de-chunked when the head says `Transfer-Encoding: chunked`.
+    static func body(of raw: [UInt8]) -> [UInt8] {
+        let separator = Array("\r\n\r\n".utf8)
+        guard let start = raw.indices.first(where: { raw[$0...].starts(with: separator) }) else { return [] }
+        let head = String(decoding: raw[..<start], as: UTF8.self).lowercased()
+        let rest = Array(raw[(start + separator.count)...])
+        return head.contains("transfer-encoding: chunked") ? dechunk(rest) : rest
+    }
+
+    private static func dechunk(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            guard let lineEnd = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) else { break }
+            let sizeText = String(decoding: bytes[index..<lineEnd], as: UTF8.self)
+                .split(separator: ";").first.map { String($0.filter { !$0.isWhitespace }) } ?? ""
+            guard let size = Int(sizeText, radix: 16), size > 0 else { break }
+            let start = lineEnd + 1
+            out += bytes[start..<min(start + size, bytes.count)]
+            index = start + size + 2
+        }
+        return out
+    }
+}
+
 /// A minimal HTTP/1.1 GET over a plain socket: sends the request with `Connection: close` and
 /// parses the status line. Blocking, bounded by the timeout; run it off the cooperative pool.
 enum HTTPGet {
     static let maxHeadBytes = 8 * 1024
 
     static func status(of target: HTTPTarget, timeoutMilliseconds: Int64) -> Result<Int, HTTPFailure> {
+        response(of: target, timeoutMilliseconds: timeoutMilliseconds, bodyLimit: nil).map(\.status)
+    }
+
+    /// Sends the GET and reads the status; with a `bodyLimit`, also reads the body (up to that many
+    /// bytes, de-chunked) until the server closes the connection.
+    static func response(
+        of target: HTTPTarget, timeoutMilliseconds: Int64, bodyLimit: Int?
+    ) -> Result<HTTPResponse, HTTPFailure> {
         let deadline = ExecClock.deadline(afterMilliseconds: timeoutMilliseconds)
         let fd: Int32
         switch TCPConnect.connect(host: target.host, port: target.port, timeoutMilliseconds: timeoutMilliseconds) {
@@ -114,7 +152,8 @@ enum HTTPGet {
 
         var head: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 2_048)
-        while !head.contains(UInt8(ascii: "\n")), head.count < maxHeadBytes {
+        let limit = bodyLimit.map { maxHeadBytes + $0 }
+        while limit.map({ head.count < $0 }) ?? (!head.contains(UInt8(ascii: "\n")) && head.count < maxHeadBytes) {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count > 0 {
                 head.append(contentsOf: chunk[..<count])
@@ -131,7 +170,9 @@ enum HTTPGet {
             }
         }
         if head.isEmpty { return .failure(.closedWithoutResponse) }
-        return parseStatusLine(head)
+        return parseStatusLine(head).map { status in
+            HTTPResponse(status: status, body: bodyLimit.map { Array(HTTPResponse.body(of: head).prefix($0)) } ?? [])
+        }
     }
 
     /// `HTTP/1.1 503 Service Unavailable` -> 503.

@@ -24,19 +24,39 @@ public struct ProbeEvaluator: Sendable {
         self.runner = runner
     }
 
-    /// Evaluates one probe.
+    /// Evaluates one probe; with `retry_for`, re-evaluates it until it passes or the time is up.
     public func evaluate(_ probe: Probe, phase: ProbePhase) async -> Evidence {
-        let verdict: ProbeVerdict
-        switch probe {
-        case .command(let command): verdict = await evaluateCommand(command)
-        case .file(let file): verdict = await BlockingCall.run(onTimeout: Self.unreachable) { Self.evaluateFile(file) }
-        case .tcp(let tcp): verdict = await evaluateTCP(tcp)
-        case .http(let http): verdict = await evaluateHTTP(http)
+        var verdict = await evaluateOnce(probe)
+        if let retry = probe.retry {
+            let start = ExecClock.monotonicMilliseconds()
+            var tries = 1
+            while !verdict.passed {
+                let elapsed = ExecClock.monotonicMilliseconds() - start
+                let pause = min(max(retry.intervalMilliseconds, 1), retry.forMilliseconds - elapsed)
+                guard pause > 0, !Task.isCancelled else { break }
+                try? await Task.sleep(nanoseconds: UInt64(pause) * 1_000_000)
+                tries += 1
+                verdict = await evaluateOnce(probe)
+            }
+            let elapsed = ExecClock.monotonicMilliseconds() - start
+            verdict.expected += " within \(EvidenceText.seconds(retry.forMilliseconds))"
+            verdict.observed += " (after \(tries) \(tries == 1 ? "try" : "tries") in \(EvidenceText.seconds(elapsed)))"
         }
         return Evidence(
             phase: phase, probe: probe.description, expected: verdict.expected, observed: verdict.observed,
             passed: verdict.passed, at: ExecClock.wallNow()
         )
+    }
+
+    private func evaluateOnce(_ probe: Probe) async -> ProbeVerdict {
+        switch probe {
+        case .command(let command): return await evaluateCommand(command)
+        case .file(let file): return await BlockingCall.run(onTimeout: Self.unreachable) { Self.evaluateFile(file) }
+        case .tcp(let tcp): return await evaluateTCP(tcp)
+        case .http(let http): return await evaluateHTTP(http)
+        case .process(let process):
+            return await BlockingCall.run(onTimeout: Self.unreachable) { Self.evaluateProcess(process) }
+        }
     }
 
     /// Evaluates `probes` one after another and returns their evidence in the same order.
@@ -77,7 +97,10 @@ public struct ProbeEvaluator: Sendable {
     // MARK: http
 
     func evaluateHTTP(_ probe: HTTPProbe) async -> ProbeVerdict {
-        let expected = "status \(probe.status)"
+        var expectations = ["status \(probe.status)"]
+        if let needle = probe.bodyContains { expectations.append("body contains \(EvidenceText.quoted(needle))") }
+        if let json = probe.json { expectations.append(Self.expectedJSON(json)) }
+        let expected = expectations.joined(separator: ", ")
         let target: HTTPTarget
         switch HTTPTarget.parse(probe.url) {
         case .success(let parsed): target = parsed
@@ -87,14 +110,31 @@ public struct ProbeEvaluator: Sendable {
             return ProbeVerdict(expected: expected, observed: "invalid URL: \(why)", passed: false)
         }
         let timeout = probe.timeoutMilliseconds
+        let needsBody = probe.bodyContains != nil || probe.json != nil
         let result = await BlockingCall.run(
             timeoutMilliseconds: min(timeout, 86_400_000) + 250, onTimeout: .failure(HTTPFailure.timedOut(milliseconds: timeout))
         ) {
-            HTTPGet.status(of: target, timeoutMilliseconds: timeout)
+            HTTPGet.response(of: target, timeoutMilliseconds: timeout, bodyLimit: needsBody ? Self.fileReadLimit : nil)
         }
         switch result {
-        case .success(let status):
-            return ProbeVerdict(expected: expected, observed: "status \(status)", passed: status == probe.status)
+        case .success(let response):
+            var observed = ["status \(response.status)"]
+            var passed = response.status == probe.status
+            if let needle = probe.bodyContains {
+                let found = Self.contains(response.body, Array(needle.utf8))
+                observed.append("body \(found ? "contains" : "does not contain") \(EvidenceText.quoted(needle))")
+                if !found { passed = false }
+            }
+            if let json = probe.json {
+                let check = Self.checkJSON(json, in: response.body, source: "body")
+                observed.append(check.observed)
+                if !check.passed { passed = false }
+            }
+            if !passed, needsBody {
+                let body = String(decoding: response.body, as: UTF8.self)
+                observed.append(body.isEmpty ? "body empty" : "body \(EvidenceText.quoted(body))")
+            }
+            return ProbeVerdict(expected: expected, observed: observed.joined(separator: ", "), passed: passed)
         case .failure(let failure):
             return ProbeVerdict(expected: expected, observed: "no response: \(failure)", passed: false)
         }

@@ -86,8 +86,10 @@ public final class ProcessRunner: Sendable {
         running.withLock { supervisors in
             for supervisor in supervisors.values {
                 // Safe under the lock: a pid leaves the table before its child is reaped.
-                supervisor.signalGroup(SIGTERM)
+                // Mark first, then signal: the process may exit the moment it gets SIGTERM,
+                // and its result must already say it was terminated.
                 supervisor.requestTermination()
+                supervisor.signalGroup(SIGTERM)
             }
         }
     }

@@ -349,6 +349,20 @@ public nonisolated struct Baton_V1_Probe: Sendable {
     set {kind = .http(newValue)}
   }
 
+  public var process: Baton_V1_ProcessProbe {
+    get {
+      if case .process(let v)? = kind {return v}
+      return Baton_V1_ProcessProbe()
+    }
+    set {kind = .process(newValue)}
+  }
+
+  /// Re-evaluate until the probe passes or this much time has passed; 0: evaluate once.
+  public var retryForMs: UInt64 = 0
+
+  /// Pause between tries; 0 means the default (500 ms).
+  public var retryIntervalMs: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -356,6 +370,58 @@ public nonisolated struct Baton_V1_Probe: Sendable {
     case file(Baton_V1_FileProbe)
     case tcp(Baton_V1_TcpProbe)
     case http(Baton_V1_HttpProbe)
+    case process(Baton_V1_ProcessProbe)
+
+  }
+
+  public init() {}
+}
+
+/// A field of a JSON document (dotted path, numeric segments index arrays) and its expected string form.
+public nonisolated struct Baton_V1_JsonCheck: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var path: String = String()
+
+  public var equals: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Baton_V1_ProcessProbe: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var target: Baton_V1_ProcessProbe.OneOf_Target? = nil
+
+  public var name: String {
+    get {
+      if case .name(let v)? = target {return v}
+      return String()
+    }
+    set {target = .name(newValue)}
+  }
+
+  public var pidfile: String {
+    get {
+      if case .pidfile(let v)? = target {return v}
+      return String()
+    }
+    set {target = .pidfile(newValue)}
+  }
+
+  public var running: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Target: Equatable, Sendable {
+    case name(String)
+    case pidfile(String)
 
   }
 
@@ -393,12 +459,42 @@ public nonisolated struct Baton_V1_CommandProbe: Sendable {
 
   public var timeoutMs: UInt64 = 0
 
+  public var stderrContains: String {
+    get {_stderrContains ?? String()}
+    set {_stderrContains = newValue}
+  }
+  /// Returns true if `stderrContains` has been explicitly set.
+  public var hasStderrContains: Bool {self._stderrContains != nil}
+  /// Clears the value of `stderrContains`. Subsequent reads from it will return its default value.
+  public mutating func clearStderrContains() {self._stderrContains = nil}
+
+  public var stdoutEquals: String {
+    get {_stdoutEquals ?? String()}
+    set {_stdoutEquals = newValue}
+  }
+  /// Returns true if `stdoutEquals` has been explicitly set.
+  public var hasStdoutEquals: Bool {self._stdoutEquals != nil}
+  /// Clears the value of `stdoutEquals`. Subsequent reads from it will return its default value.
+  public mutating func clearStdoutEquals() {self._stdoutEquals = nil}
+
+  public var json: Baton_V1_JsonCheck {
+    get {_json ?? Baton_V1_JsonCheck()}
+    set {_json = newValue}
+  }
+  /// Returns true if `json` has been explicitly set.
+  public var hasJson: Bool {self._json != nil}
+  /// Clears the value of `json`. Subsequent reads from it will return its default value.
+  public mutating func clearJson() {self._json = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _stdoutContains: String? = nil
   fileprivate var _stdoutMatches: String? = nil
+  fileprivate var _stderrContains: String? = nil
+  fileprivate var _stdoutEquals: String? = nil
+  fileprivate var _json: Baton_V1_JsonCheck? = nil
 }
 
 public nonisolated struct Baton_V1_FileProbe: Sendable {
@@ -419,11 +515,42 @@ public nonisolated struct Baton_V1_FileProbe: Sendable {
   /// Clears the value of `contains`. Subsequent reads from it will return its default value.
   public mutating func clearContains() {self._contains = nil}
 
+  /// Permission bits, e.g. 0644 (octal) = 420.
+  public var mode: UInt32 {
+    get {_mode ?? 0}
+    set {_mode = newValue}
+  }
+  /// Returns true if `mode` has been explicitly set.
+  public var hasMode: Bool {self._mode != nil}
+  /// Clears the value of `mode`. Subsequent reads from it will return its default value.
+  public mutating func clearMode() {self._mode = nil}
+
+  public var owner: String {
+    get {_owner ?? String()}
+    set {_owner = newValue}
+  }
+  /// Returns true if `owner` has been explicitly set.
+  public var hasOwner: Bool {self._owner != nil}
+  /// Clears the value of `owner`. Subsequent reads from it will return its default value.
+  public mutating func clearOwner() {self._owner = nil}
+
+  public var maxAgeMs: UInt64 {
+    get {_maxAgeMs ?? 0}
+    set {_maxAgeMs = newValue}
+  }
+  /// Returns true if `maxAgeMs` has been explicitly set.
+  public var hasMaxAgeMs: Bool {self._maxAgeMs != nil}
+  /// Clears the value of `maxAgeMs`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxAgeMs() {self._maxAgeMs = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _contains: String? = nil
+  fileprivate var _mode: UInt32? = nil
+  fileprivate var _owner: String? = nil
+  fileprivate var _maxAgeMs: UInt64? = nil
 }
 
 public nonisolated struct Baton_V1_TcpProbe: Sendable {
@@ -455,9 +582,30 @@ public nonisolated struct Baton_V1_HttpProbe: Sendable {
 
   public var timeoutMs: UInt64 = 0
 
+  public var bodyContains: String {
+    get {_bodyContains ?? String()}
+    set {_bodyContains = newValue}
+  }
+  /// Returns true if `bodyContains` has been explicitly set.
+  public var hasBodyContains: Bool {self._bodyContains != nil}
+  /// Clears the value of `bodyContains`. Subsequent reads from it will return its default value.
+  public mutating func clearBodyContains() {self._bodyContains = nil}
+
+  public var json: Baton_V1_JsonCheck {
+    get {_json ?? Baton_V1_JsonCheck()}
+    set {_json = newValue}
+  }
+  /// Returns true if `json` has been explicitly set.
+  public var hasJson: Bool {self._json != nil}
+  /// Clears the value of `json`. Subsequent reads from it will return its default value.
+  public mutating func clearJson() {self._json = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _bodyContains: String? = nil
+  fileprivate var _json: Baton_V1_JsonCheck? = nil
 }
 
 public nonisolated struct Baton_V1_Evidence: Sendable {
@@ -1145,7 +1293,7 @@ nonisolated extension Baton_V1_Action: SwiftProtobuf.Message, SwiftProtobuf._Mes
 
 nonisolated extension Baton_V1_Probe: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Probe"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}command\0\u{1}file\0\u{1}tcp\0\u{1}http\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}command\0\u{1}file\0\u{1}tcp\0\u{1}http\0\u{1}process\0\u{3}retry_for_ms\0\u{3}retry_interval_ms\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1205,6 +1353,21 @@ nonisolated extension Baton_V1_Probe: SwiftProtobuf.Message, SwiftProtobuf._Mess
           self.kind = .http(v)
         }
       }()
+      case 5: try {
+        var v: Baton_V1_ProcessProbe?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .process(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .process(v)
+        }
+      }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.retryForMs) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.retryIntervalMs) }()
       default: break
       }
     }
@@ -1232,13 +1395,122 @@ nonisolated extension Baton_V1_Probe: SwiftProtobuf.Message, SwiftProtobuf._Mess
       guard case .http(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     }()
+    case .process?: try {
+      guard case .process(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
     case nil: break
+    }
+    if self.retryForMs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.retryForMs, fieldNumber: 6)
+    }
+    if self.retryIntervalMs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.retryIntervalMs, fieldNumber: 7)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Baton_V1_Probe, rhs: Baton_V1_Probe) -> Bool {
     if lhs.kind != rhs.kind {return false}
+    if lhs.retryForMs != rhs.retryForMs {return false}
+    if lhs.retryIntervalMs != rhs.retryIntervalMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Baton_V1_JsonCheck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".JsonCheck"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}path\0\u{1}equals\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.equals) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 1)
+    }
+    if !self.equals.isEmpty {
+      try visitor.visitSingularStringField(value: self.equals, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Baton_V1_JsonCheck, rhs: Baton_V1_JsonCheck) -> Bool {
+    if lhs.path != rhs.path {return false}
+    if lhs.equals != rhs.equals {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Baton_V1_ProcessProbe: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ProcessProbe"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}pidfile\0\u{1}running\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.target != nil {try decoder.handleConflictingOneOf()}
+          self.target = .name(v)
+        }
+      }()
+      case 2: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.target != nil {try decoder.handleConflictingOneOf()}
+          self.target = .pidfile(v)
+        }
+      }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.running) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.target {
+    case .name?: try {
+      guard case .name(let v)? = self.target else { preconditionFailure() }
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    }()
+    case .pidfile?: try {
+      guard case .pidfile(let v)? = self.target else { preconditionFailure() }
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+    }()
+    case nil: break
+    }
+    if self.running != false {
+      try visitor.visitSingularBoolField(value: self.running, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Baton_V1_ProcessProbe, rhs: Baton_V1_ProcessProbe) -> Bool {
+    if lhs.target != rhs.target {return false}
+    if lhs.running != rhs.running {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1246,7 +1518,7 @@ nonisolated extension Baton_V1_Probe: SwiftProtobuf.Message, SwiftProtobuf._Mess
 
 nonisolated extension Baton_V1_CommandProbe: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CommandProbe"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}argv\0\u{1}env\0\u{3}exit_code\0\u{3}stdout_contains\0\u{3}stdout_matches\0\u{3}timeout_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}argv\0\u{1}env\0\u{3}exit_code\0\u{3}stdout_contains\0\u{3}stdout_matches\0\u{3}timeout_ms\0\u{3}stderr_contains\0\u{3}stdout_equals\0\u{1}json\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1260,6 +1532,9 @@ nonisolated extension Baton_V1_CommandProbe: SwiftProtobuf.Message, SwiftProtobu
       case 4: try { try decoder.decodeSingularStringField(value: &self._stdoutContains) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self._stdoutMatches) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.timeoutMs) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self._stderrContains) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self._stdoutEquals) }()
+      case 9: try { try decoder.decodeSingularMessageField(value: &self._json) }()
       default: break
       }
     }
@@ -1288,6 +1563,15 @@ nonisolated extension Baton_V1_CommandProbe: SwiftProtobuf.Message, SwiftProtobu
     if self.timeoutMs != 0 {
       try visitor.visitSingularUInt64Field(value: self.timeoutMs, fieldNumber: 6)
     }
+    try { if let v = self._stderrContains {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 7)
+    } }()
+    try { if let v = self._stdoutEquals {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 8)
+    } }()
+    try { if let v = self._json {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1298,6 +1582,9 @@ nonisolated extension Baton_V1_CommandProbe: SwiftProtobuf.Message, SwiftProtobu
     if lhs._stdoutContains != rhs._stdoutContains {return false}
     if lhs._stdoutMatches != rhs._stdoutMatches {return false}
     if lhs.timeoutMs != rhs.timeoutMs {return false}
+    if lhs._stderrContains != rhs._stderrContains {return false}
+    if lhs._stdoutEquals != rhs._stdoutEquals {return false}
+    if lhs._json != rhs._json {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1305,7 +1592,7 @@ nonisolated extension Baton_V1_CommandProbe: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Baton_V1_FileProbe: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FileProbe"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}path\0\u{1}exists\0\u{1}contains\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}path\0\u{1}exists\0\u{1}contains\0\u{1}mode\0\u{1}owner\0\u{3}max_age_ms\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1316,6 +1603,9 @@ nonisolated extension Baton_V1_FileProbe: SwiftProtobuf.Message, SwiftProtobuf._
       case 1: try { try decoder.decodeSingularStringField(value: &self.path) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.exists) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self._contains) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self._mode) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self._owner) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self._maxAgeMs) }()
       default: break
       }
     }
@@ -1335,6 +1625,15 @@ nonisolated extension Baton_V1_FileProbe: SwiftProtobuf.Message, SwiftProtobuf._
     try { if let v = self._contains {
       try visitor.visitSingularStringField(value: v, fieldNumber: 3)
     } }()
+    try { if let v = self._mode {
+      try visitor.visitSingularUInt32Field(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._owner {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._maxAgeMs {
+      try visitor.visitSingularUInt64Field(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1342,6 +1641,9 @@ nonisolated extension Baton_V1_FileProbe: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.path != rhs.path {return false}
     if lhs.exists != rhs.exists {return false}
     if lhs._contains != rhs._contains {return false}
+    if lhs._mode != rhs._mode {return false}
+    if lhs._owner != rhs._owner {return false}
+    if lhs._maxAgeMs != rhs._maxAgeMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1394,7 +1696,7 @@ nonisolated extension Baton_V1_TcpProbe: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Baton_V1_HttpProbe: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HttpProbe"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}url\0\u{1}status\0\u{3}timeout_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}url\0\u{1}status\0\u{3}timeout_ms\0\u{3}body_contains\0\u{1}json\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1405,12 +1707,18 @@ nonisolated extension Baton_V1_HttpProbe: SwiftProtobuf.Message, SwiftProtobuf._
       case 1: try { try decoder.decodeSingularStringField(value: &self.url) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.status) }()
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.timeoutMs) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self._bodyContains) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._json) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.url.isEmpty {
       try visitor.visitSingularStringField(value: self.url, fieldNumber: 1)
     }
@@ -1420,6 +1728,12 @@ nonisolated extension Baton_V1_HttpProbe: SwiftProtobuf.Message, SwiftProtobuf._
     if self.timeoutMs != 0 {
       try visitor.visitSingularUInt64Field(value: self.timeoutMs, fieldNumber: 3)
     }
+    try { if let v = self._bodyContains {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._json {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1427,6 +1741,8 @@ nonisolated extension Baton_V1_HttpProbe: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.url != rhs.url {return false}
     if lhs.status != rhs.status {return false}
     if lhs.timeoutMs != rhs.timeoutMs {return false}
+    if lhs._bodyContains != rhs._bodyContains {return false}
+    if lhs._json != rhs._json {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
