@@ -17,6 +17,6 @@ struct RunCommand: AsyncParsableCommand {
             Exit status: 0 on success; 1 when the run failed or the coordinator refused the request; \
             2 when the coordinator cannot be reached or fails.
             """,
-        subcommands: [RunStartCommand.self, RunStatusCommand.self, RunWatchCommand.self]
+        subcommands: [RunStartCommand.self, RunListCommand.self, RunStatusCommand.self, RunWatchCommand.self]
     )
 }

@@ -17,6 +17,37 @@ struct OperatorAPITests {
         }
     }
 
+    @Test func runListShowsRunsAndFiltersThem() throws {
+        try withCluster { cluster in
+            try cluster.startCoordinator()
+            try cluster.startAgent("app-1", tier: "application")
+            try cluster.waitForAgents(1)
+            let playbook = try cluster.writePlaybook(
+                "one.yaml",
+                """
+                apiVersion: baton/v1
+                kind: Playbook
+                metadata: {name: one-step, version: 3}
+                steps:
+                  - id: ping
+                    tier: application
+                    run: ["true"]
+                """)
+            let first = try cluster.startRun(playbook, incident: "INC-1")
+            let second = try cluster.startRun(playbook, incident: "INC-2")
+            _ = try cluster.waitForRun(first)
+            _ = try cluster.waitForRun(second)
+            let text = try cluster.baton(cluster.operatorArguments(["run", "list"])).check().stdout
+            #expect(text.contains(first) && text.contains(second) && text.contains("one-step@3") && text.contains("1/1"))
+            let filtered = try cluster.baton(cluster.operatorArguments(["run", "list", "--incident", "INC-2", "--format", "json"])).check()
+            let json = try JSONSerialization.jsonObject(with: Data(filtered.stdout.utf8)) as? [String: Any]
+            let runs = json?["runs"] as? [[String: Any]] ?? []
+            #expect(runs.map { $0["runID"] as? String } == [second])
+            let bad = try cluster.baton(cluster.operatorArguments(["run", "list", "--phase", "done"]))
+            #expect(bad.status != 0 && bad.stderr.contains("--phase done"))
+        }
+    }
+
     @Test func unknownRunsAreReportedClearly() throws {
         try withCluster { cluster in
             try cluster.startCoordinator()
