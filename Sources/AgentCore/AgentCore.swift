@@ -105,14 +105,12 @@ public struct AgentCore: Sendable {
     /// Rebuilds the agent from its journal after a restart. Attempts accepted but never completed
     /// were cut short: their leftover process groups are killed and they are reported `unknown`.
     public mutating func recover(_ entries: [AgentJournalEntry], now: Instant) -> [Effect] {
-        var accepted: [AttemptKey: Assignment] = [:]
         var acceptedOrder: [AttemptKey] = []
         var processGroups: [AttemptKey: Int32] = [:]
         for entry in entries {
             switch entry {
             case .accepted(let assignment):
-                if accepted[assignment.key] == nil { acceptedOrder.append(assignment.key) }
-                accepted[assignment.key] = assignment
+                if !acceptedOrder.contains(assignment.key) { acceptedOrder.append(assignment.key) }
                 epoch = max(epoch, assignment.epoch)
             case .started(let key, let group):
                 processGroups[key] = group
@@ -126,13 +124,11 @@ public struct AgentCore: Sendable {
         }
         var effects: [Effect] = []
         for key in acceptedOrder where attempts[key] == nil {
-            let assignment = accepted[key]!
             if let group = processGroups[key] { effects.append(.killProcessGroup(group)) }
             let report = StepReport(
                 runID: key.runID, stepID: key.stepID, attempt: key.attempt, outcome: .unknown,
                 reason: "the agent stopped while this attempt was running; whether its action took effect is unknown",
                 startedAt: now, finishedAt: now)
-            _ = assignment
             attempts[key] = .done(report)
             outbox.append(report)
             effects.append(.record(report))

@@ -63,7 +63,8 @@ struct AgentCommand: AsyncParsableCommand {
         guard let keyPath = key ?? environment["BATON_AGENT_KEY"] else {
             throw ValidationError("missing --key (or BATON_AGENT_KEY)")
         }
-        let (host, port) = try HostPort.parse(coordinator, option: "--coordinator")
+        let (host, port): (String, Int)
+        do { (host, port) = try HostPort.parse(coordinator, option: "--coordinator") } catch { throw ValidationError("\(error)") }
         var labelMap: [String: String] = [:]
         for label in labels {
             guard let equals = label.firstIndex(of: "="), equals != label.startIndex else {
@@ -128,20 +129,6 @@ struct AgentService: Service {
         } onGracefulShutdown: {
             Task { await runtime.drain(timeoutMilliseconds: drainTimeoutMilliseconds) }
         }
-    }
-}
-
-enum HostPort {
-    static func parse(_ value: String, option: String) throws -> (String, Int) {
-        guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
-            (0...65535).contains(port)
-        else {
-            throw ValidationError("\(option) \(value): expected HOST:PORT")
-        }
-        var host = String(value[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw ValidationError("\(option) \(value): the host is empty") }
-        return (host, port)
     }
 }
 

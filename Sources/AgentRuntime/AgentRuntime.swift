@@ -41,7 +41,7 @@ public actor AgentRuntime {
     public func run() async {
         if let journal, !journal.recovered.isEmpty {
             logger.info("recovering \(journal.recovered.count) journal entries from \(journal.path)")
-            apply(core.recover(journal.recovered, now: Self.now()))
+            apply(core.recover(journal.recovered, now: WallClock.now()))
         }
         var failures = 0
         var random = SystemRandomNumberGenerator()
@@ -78,7 +78,7 @@ public actor AgentRuntime {
         for key in abandoned {
             work[key]?.cancel()
             work[key] = nil
-            apply(core.handle(.abandoned(key, now: Self.now())))
+            apply(core.handle(.abandoned(key, now: WallClock.now())))
         }
         runner.terminateAll()
         let finished = inFlightAtStart.filter { !abandoned.contains($0) }
@@ -155,7 +155,7 @@ public actor AgentRuntime {
                         while !Task.isCancelled {
                             try await Task.sleep(for: .milliseconds(heartbeatInterval))
                             var heartbeat = Baton_V1_Envelope()
-                            heartbeat.heartbeat = .with { $0.sentAtMs = Self.now().millisecondsSinceEpoch }
+                            heartbeat.heartbeat = .with { $0.sentAtMs = WallClock.now().millisecondsSinceEpoch }
                             queueInput.yield(heartbeat)
                         }
                     }
@@ -174,7 +174,7 @@ public actor AgentRuntime {
                 logger.notice("draining: not taking \(model.key)")
                 return
             }
-            apply(core.handle(.assignmentReceived(model, now: Self.now())))
+            apply(core.handle(.assignmentReceived(model, now: WallClock.now())))
         case .ack(let ack):
             let key = AttemptKey(runID: RunID(ack.runID), stepID: StepID(ack.stepID), attempt: Int(ack.attempt))
             apply(core.handle(.reportAcknowledged(key)))
@@ -200,7 +200,7 @@ public actor AgentRuntime {
             case .evaluateProbes(let key, let phase, let list):
                 work[key] = Task {
                     let evidence = await probes.evaluate(list, phase: phase)
-                    self.finished(key, .probesEvaluated(key, phase, evidence, now: Self.now()))
+                    self.finished(key, .probesEvaluated(key, phase, evidence, now: WallClock.now()))
                 }
             case .recordAccepted(let assignment):
                 journalOrDie(.accepted(assignment))
@@ -220,7 +220,7 @@ public actor AgentRuntime {
                         exitCode: result.exitCode, terminatingSignal: result.terminatingSignal,
                         timedOut: result.timedOut, spawnError: result.spawnError, stdoutTail: result.stdout,
                         stderrTail: result.stderr)
-                    self.finished(key, .actionFinished(key, actionResult, now: Self.now()))
+                    self.finished(key, .actionFinished(key, actionResult, now: WallClock.now()))
                 }
             case .record(let report):
                 journalOrDie(.completed(report))
@@ -264,10 +264,6 @@ public actor AgentRuntime {
     private func finished(_ key: AttemptKey, _ event: AgentCore.Event) {
         work[key] = nil
         apply(core.handle(event))
-    }
-
-    static func now() -> Instant {
-        Instant(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
     }
 }
 

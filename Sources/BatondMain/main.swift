@@ -70,8 +70,13 @@ struct BatondCommand: AsyncParsableCommand {
         guard let keyPath = key ?? environment["BATON_COORDINATOR_KEY"] else {
             throw ValidationError("missing --key (or BATON_COORDINATOR_KEY)")
         }
-        let (agentHost, agentPort) = try ListenAddress.parse(agentListen, option: "--agent-listen")
-        let (apiHost, apiPort) = try ListenAddress.parse(apiListen, option: "--api-listen")
+        let agentHost: String, agentPort: Int, apiHost: String, apiPort: Int
+        do {
+            (agentHost, agentPort) = try HostPort.parse(agentListen, option: "--agent-listen")
+            (apiHost, apiPort) = try HostPort.parse(apiListen, option: "--api-listen")
+        } catch {
+            throw ValidationError("\(error)")
+        }
         let files: (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey, roots: [NIOSSLCertificate])
         do {
             files = try TLSFiles(certificatePath: certPath, privateKeyPath: keyPath, caPath: caPath).load()
@@ -112,20 +117,6 @@ struct BatondCommand: AsyncParsableCommand {
             services: [CoordinatorService(coordinator: coordinator), AgentListenerService(listener: listener), api],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
-    }
-}
-
-enum ListenAddress {
-    static func parse(_ value: String, option: String) throws -> (String, Int) {
-        guard let colon = value.lastIndex(of: ":"), let port = Int(value[value.index(after: colon)...]),
-            (0...65535).contains(port)
-        else {
-            throw ValidationError("\(option) \(value): expected HOST:PORT")
-        }
-        var host = String(value[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw ValidationError("\(option) \(value): the host is empty") }
-        return (host, port)
     }
 }
 

@@ -43,12 +43,7 @@ extension CoordinatorCore {
     func pickAgent(for tier: Tier) -> AgentIdentity? {
         let candidates = connectedAgents.filter { $0.tier == tier && !reconciling.contains($0) && !lapsed.contains($0) }
         guard !candidates.isEmpty else { return nil }
-        var load: [AgentIdentity: Int] = [:]
-        for run in runs.values where run.phase == .running {
-            for step in run.steps.values where step.status == .dispatched {
-                if let agent = step.agent { load[agent, default: 0] += 1 }
-            }
-        }
+        let load = table.stepsInFlight()
         return candidates.min { (load[$0] ?? 0, $0) < (load[$1] ?? 0, $1) }
     }
 }

@@ -14,6 +14,17 @@ public struct RunTable: Hashable, Sendable {
 
     public var all: [RunState] { order.compactMap { runs[$0] } }
 
+    /// How many steps each agent has in flight (dispatched, no report yet) in unfinished runs.
+    public func stepsInFlight() -> [AgentIdentity: Int] {
+        var load: [AgentIdentity: Int] = [:]
+        for run in runs.values where !run.phase.isFinished {
+            for step in run.steps.values where step.status == .dispatched {
+                if let agent = step.agent { load[agent, default: 0] += 1 }
+            }
+        }
+        return load
+    }
+
     public mutating func apply(_ record: JournalRecord) {
         if case .runStarted(let incident, let plan, let startedBy) = record.event {
             guard runs[record.runID] == nil else { return }

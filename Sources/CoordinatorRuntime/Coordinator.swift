@@ -58,7 +58,7 @@ public actor Coordinator {
         let ticker = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))
-                await self?.enqueue(.tick(now: Self.now()))
+                await self?.enqueue(.tick(now: WallClock.now()))
             }
         }
         defer { ticker.cancel() }
@@ -78,10 +78,6 @@ public actor Coordinator {
     public func stop() {
         stopped = true
         queueInput.finish()
-    }
-
-    static func now() -> Instant {
-        Instant(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
     }
 
     private func enqueue(_ event: CoordinatorCore.Event) {
@@ -139,7 +135,7 @@ public actor Coordinator {
     /// Starts a run of `plan`. Returns once the run is journaled.
     public func startRun(plan: Plan, incident: String, startedBy: String) async throws -> RunID {
         let runID = Self.makeRunID()
-        try await submit(.runRequested(runID, incident: incident, plan: plan, startedBy: startedBy, now: Self.now()))
+        try await submit(.runRequested(runID, incident: incident, plan: plan, startedBy: startedBy, now: WallClock.now()))
         return runID
     }
 
@@ -159,7 +155,7 @@ public actor Coordinator {
         _ agent: AgentIdentity, session: AgentSessionHandle, address: String, agentVersion: String,
         labels: [String: String]
     ) async throws {
-        let now = Self.now()
+        let now = WallClock.now()
         if let previous = agents[agent]?.session {
             logger.info("agent \(agent) reconnected; closing its previous session")
             previous.close()
@@ -173,23 +169,23 @@ public actor Coordinator {
     func agentDisconnected(_ agent: AgentIdentity, session: AgentSessionHandle) async {
         guard agents[agent]?.session === session else { return }
         agents[agent]?.session = nil
-        try? await submit(.agentDisconnected(agent, now: Self.now()))
+        try? await submit(.agentDisconnected(agent, now: WallClock.now()))
     }
 
     func agentHeard(_ agent: AgentIdentity) async throws {
-        let now = Self.now()
+        let now = WallClock.now()
         agents[agent]?.lastSeenAt = now
         try await submit(.agentHeard(agent, now: now))
     }
 
     func reconciled(_ agent: AgentIdentity, _ states: [AttemptKey: AttemptState]) async throws {
-        agents[agent]?.lastSeenAt = Self.now()
-        try await submit(.reconciled(agent, states, now: Self.now()))
+        agents[agent]?.lastSeenAt = WallClock.now()
+        try await submit(.reconciled(agent, states, now: WallClock.now()))
     }
 
     func reportReceived(_ report: StepReport, from agent: AgentIdentity) async throws {
-        agents[agent]?.lastSeenAt = Self.now()
-        try await submit(.reportReceived(report, from: agent, now: Self.now()))
+        agents[agent]?.lastSeenAt = WallClock.now()
+        try await submit(.reportReceived(report, from: agent, now: WallClock.now()))
     }
 
     // MARK: - Queries (durable state only)
@@ -203,12 +199,7 @@ public actor Coordinator {
     }
 
     public func agentViews() -> [AgentView] {
-        var load: [AgentIdentity: Int] = [:]
-        for run in durable.all where !run.phase.isFinished {
-            for step in run.steps.values where step.status == .dispatched {
-                if let agent = step.agent { load[agent, default: 0] += 1 }
-            }
-        }
+        let load = durable.stepsInFlight()
         return agents.sorted { $0.key < $1.key }.map { identity, record in
             AgentView(
                 name: identity.name, tier: identity.tier.rawValue, connected: record.session != nil,

@@ -24,7 +24,7 @@ struct LeaseTests {
 
     @Test("heartbeats keep the lease; silence past it makes the step unknown, never verified")
     func leaseExpiry() throws {
-        var (core, assignment) = try Self.started()
+        var (core, _) = try Self.started()
         _ = core.handle(.agentHeard(Agents.database, now: at(900)))
         _ = core.handle(.tick(now: at(1_800)))
         #expect(core.runs["r-1"]?.steps["promote"]?.status == .dispatched)
@@ -36,7 +36,6 @@ struct LeaseTests {
         #expect(expired.contains { if case .journal(let record) = $0 { return record.event.kind == "step-lease-expired" } else { return false } })
         #expect(core.runs["r-1"]?.phase == .running)
         #expect(core.handle(.tick(now: at(5_000))).assignments(of: "repoint").isEmpty)
-        _ = assignment
     }
 
     @Test("after a lapsed lease the next sign of life starts reconciliation; a completed report resolves the step")

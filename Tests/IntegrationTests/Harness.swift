@@ -110,7 +110,7 @@ final class Cluster: @unchecked Sendable {
             if condition(last) { return last }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        throw HarnessError("run \(runID) never reached the expected state; last: \(last)")
+        throw HarnessError("run \(runID) never reached the expected state; last: \(last)\nbatond log:\n\(log("batond"))")
     }
 
     /// Waits until `count` agents show as connected in `baton agents list`.
@@ -160,13 +160,7 @@ final class Cluster: @unchecked Sendable {
 
     /// Polls the run until it is no longer running.
     func waitForRun(_ runID: String, timeout: TimeInterval = 60) throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let run = try status(runID)
-            if run["phase"] as? String != "running" { return run }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        throw HarnessError("run \(runID) still running after \(timeout)s; batond log:\n\(log("batond"))")
+        try waitForRun(runID, timeout: timeout) { $0["phase"] as? String != "running" }
     }
 
     func log(_ name: String) -> String {

@@ -115,12 +115,11 @@ struct ListenerSecurityTests {
             let runID = try cluster.startRun(playbook)
             // A valid hello (protocol version 1) from a second application agent, then garbage.
             let hello: [UInt8] = [0, 0, 0, 4, 0x52, 0x02, 0x08, 0x01]
-            let (output, elapsed) = try Self.sClient(
+            let (_, elapsed) = try Self.sClient(
                 cluster,
                 ["-cert", cluster.pki + "/agent-application-app-9.pem", "-key", cluster.pki + "/agent-application-app-9-key.pem"],
                 input: Data(hello + garbage))
             #expect(elapsed < 10, "the coordinator did not close the connection (\(kind))")
-            _ = output
             let run = try cluster.waitForRun(runID)
             #expect(run["phase"] as? String == "succeeded", "\(run)")
             #expect(cluster.log("batond").contains(logged), "batond log lacks '\(logged)'")

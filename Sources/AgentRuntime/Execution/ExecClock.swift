@@ -3,13 +3,6 @@ import Glibc
 
 /// Time sources used by the execution layer.
 enum ExecClock {
-    /// The wall clock as an `Instant` (milliseconds since the Unix epoch).
-    static func wallNow() -> Instant {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Instant(millisecondsSinceEpoch: Int64(ts.tv_sec) * 1_000 + Int64(ts.tv_nsec) / 1_000_000)
-    }
-
     /// A monotonic clock in milliseconds, for deadlines (unaffected by wall-clock jumps).
     static func monotonicMilliseconds() -> Int64 {
         var ts = timespec()

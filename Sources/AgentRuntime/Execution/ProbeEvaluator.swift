@@ -1,4 +1,5 @@
 import BatonModel
+import BatonWire
 import Glibc
 
 /// The verdict on one probe before it is stamped into `Evidence`.
@@ -44,7 +45,7 @@ public struct ProbeEvaluator: Sendable {
         }
         return Evidence(
             phase: phase, probe: probe.description, expected: verdict.expected, observed: verdict.observed,
-            passed: verdict.passed, at: ExecClock.wallNow()
+            passed: verdict.passed, at: WallClock.now()
         )
     }
 

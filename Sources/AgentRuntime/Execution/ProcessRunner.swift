@@ -1,4 +1,5 @@
 import BatonModel
+import BatonWire
 import Glibc
 
 /// Runs actions and command probes as child processes.
@@ -33,14 +34,14 @@ public final class ProcessRunner: Sendable {
         argv: [String], env: [String: String], timeoutMilliseconds: Int64, outputCapBytes: Int = 64 * 1024,
         onSpawn: (@Sendable (Int32) -> Void)? = nil
     ) async -> ProcessResult {
-        let startedAt = ExecClock.wallNow()
+        let startedAt = WallClock.now()
         let spawned: SpawnedProcess
         switch Spawn.start(argv: argv, environment: Spawn.mergedEnvironment(overlay: env)) {
         case .success(let process):
             spawned = process
             onSpawn?(process.pid)
         case .failure(let failure):
-            return ProcessResult(spawnError: failure.message, startedAt: startedAt, finishedAt: ExecClock.wallNow())
+            return ProcessResult(spawnError: failure.message, startedAt: startedAt, finishedAt: WallClock.now())
         }
         let limits = ProcessSupervisor.Limits(
             timeoutMilliseconds: timeoutMilliseconds, killGraceMilliseconds: killGraceMilliseconds,
@@ -55,7 +56,7 @@ public final class ProcessRunner: Sendable {
             while waitpid(spawned.pid, &status, 0) < 0, errno == EINTR {}
             return ProcessResult(
                 pid: spawned.pid, spawnError: "cannot supervise process: \(SystemError.text(errno))", startedAt: startedAt,
-                finishedAt: ExecClock.wallNow()
+                finishedAt: WallClock.now()
             )
         }
         running.withLock { $0[spawned.pid] = supervisor }
@@ -76,7 +77,7 @@ public final class ProcessRunner: Sendable {
             pid: spawned.pid, exitCode: exitCode, terminatingSignal: signal, timedOut: outcome.timedOut,
             terminated: outcome.terminated, stdout: outcome.stdout.text, stderr: outcome.stderr.text,
             stdoutTruncated: outcome.stdout.truncated, stderrTruncated: outcome.stderr.truncated,
-            startedAt: startedAt, finishedAt: ExecClock.wallNow()
+            startedAt: startedAt, finishedAt: WallClock.now()
         )
     }
 
