@@ -20,9 +20,29 @@ public struct PlannedStep: Hashable, Sendable, Codable {
     public var post: [Probe]
     /// How long the action may run before its whole process group is killed, in milliseconds.
     public var timeoutMilliseconds: Int64
-    /// How many times a failed step is tried again (0: run once).
-    public var retries: Int
+    /// How failed attempts are tried again.
+    public var retry: RetryPolicy
     public var idempotent: Bool
+    /// Free-form tags (`database.restore`), matched by policies.
+    public var tags: [String] = []
+    /// Outputs the agent extracts after the postconditions pass.
+    public var outputs: [OutputSpec] = []
+    /// Skip the step unless this holds (evaluated when its needs are done).
+    public var when: Condition?
+    public var onFailure: FailurePolicy = .stop
+    /// Fan out to every matching agent of the tier (nil: one agent of the tier).
+    public var targets: Targets?
+    /// A manual step: no agent runs it; an operator completes it with evidence.
+    public var manualInstructions: String?
+    public var rollback: RollbackDeclaration = .undeclared
+    /// `NAME@VERSION` of the module this step came from, if any.
+    public var module: String?
+
+    /// How many times a failed step is tried again (0: run once).
+    public var retries: Int {
+        get { retry.count }
+        set { retry.count = newValue }
+    }
 
     public init(
         id: StepID, tier: Tier, needs: [StepID] = [], pre: [Probe] = [], action: Action? = nil, post: [Probe] = [],
@@ -35,8 +55,33 @@ public struct PlannedStep: Hashable, Sendable, Codable {
         self.action = action
         self.post = post
         self.timeoutMilliseconds = timeoutMilliseconds
-        self.retries = retries
+        self.retry = RetryPolicy(count: retries)
         self.idempotent = idempotent
+    }
+
+    /// Every output placeholder the step's strings and condition read.
+    public var outputReferences: [OutputReference] {
+        var texts: [String] = []
+        for probe in pre + post { texts += probe.strings }
+        if let action { texts += action.argv + action.env.values.sorted() }
+        var found = texts.flatMap(OutputReference.references(in:))
+        if let when { found += when.references }
+        var seen = Set<OutputReference>()
+        return found.filter { seen.insert($0).inserted }
+    }
+
+    /// The step with every output placeholder in its probes and action replaced by its value.
+    public func substituting(_ values: [OutputReference: String]) -> PlannedStep {
+        guard !values.isEmpty else { return self }
+        var copy = self
+        copy.pre = pre.map { $0.mapStrings { OutputReference.substitute($0, values) } }
+        copy.post = post.map { $0.mapStrings { OutputReference.substitute($0, values) } }
+        copy.action = action.map {
+            Action(
+                argv: $0.argv.map { OutputReference.substitute($0, values) },
+                env: $0.env.mapValues { OutputReference.substitute($0, values) })
+        }
+        return copy
     }
 }
 
@@ -52,6 +97,9 @@ public struct Plan: Hashable, Sendable, Codable {
     public var steps: [PlannedStep]
     /// Hex SHA-256 of the canonical plan (name, version, parameters and steps).
     public var hash: String
+    /// The compensating steps, one per step that declared `rollback:` with an action
+    /// (id `StepID.rollback(of:)`); run newest-verified first when a step fails under `on_failure: rollback`.
+    public var rollbackSteps: [PlannedStep] = []
 
     public init(
         playbookName: String, playbookVersion: String, owners: [String: String] = [:], parameters: [String: String],
@@ -65,5 +113,6 @@ public struct Plan: Hashable, Sendable, Codable {
         self.hash = hash
     }
 
-    public func step(_ id: StepID) -> PlannedStep? { steps.first { $0.id == id } }
+    /// A step or a compensating step by id.
+    public func step(_ id: StepID) -> PlannedStep? { steps.first { $0.id == id } ?? rollbackSteps.first { $0.id == id } }
 }

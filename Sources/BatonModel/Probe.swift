@@ -17,6 +17,51 @@ public enum Probe: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
+    /// Every text field of the probe (where output placeholders may appear).
+    public var strings: [String] {
+        var found: [String] = []
+        _ = mapStrings { found.append($0); return $0 }
+        return found
+    }
+
+    /// The probe with `transform` applied to every text field (not to numbers, modes or regex flags).
+    public func mapStrings(_ transform: (String) -> String) -> Probe {
+        func json(_ check: JSONFieldCheck?) -> JSONFieldCheck? {
+            check.map { JSONFieldCheck(path: $0.path, equals: transform($0.equals)) }
+        }
+        switch self {
+        case .command(var probe):
+            probe.argv = probe.argv.map(transform)
+            probe.env = probe.env.mapValues(transform)
+            probe.stdoutContains = probe.stdoutContains.map(transform)
+            probe.stdoutMatches = probe.stdoutMatches.map(transform)
+            probe.stderrContains = probe.stderrContains.map(transform)
+            probe.stdoutEquals = probe.stdoutEquals.map(transform)
+            probe.json = json(probe.json)
+            return .command(probe)
+        case .file(var probe):
+            probe.path = transform(probe.path)
+            probe.contains = probe.contains.map(transform)
+            probe.owner = probe.owner.map(transform)
+            return .file(probe)
+        case .tcp(var probe):
+            probe.host = transform(probe.host)
+            return .tcp(probe)
+        case .http(var probe):
+            probe.url = transform(probe.url)
+            probe.bodyContains = probe.bodyContains.map(transform)
+            probe.json = json(probe.json)
+            probe.caFile = probe.caFile.map(transform)
+            return .http(probe)
+        case .process(var probe):
+            switch probe.target {
+            case .name(let name): probe.target = .name(transform(name))
+            case .pidfile(let path): probe.target = .pidfile(transform(path))
+            }
+            return .process(probe)
+        }
+    }
+
     /// How long to keep re-evaluating the probe until it passes; nil: evaluate once.
     public var retry: ProbeRetry? {
         switch self {
@@ -148,11 +193,15 @@ public struct HTTPProbe: Hashable, Sendable, Codable {
     /// A field of the response body parsed as JSON.
     public var json: JSONFieldCheck?
     public var retry: ProbeRetry?
+    /// For `https://` URLs: a PEM file of the CA that must have signed the server's certificate
+    /// (nil: the system's trust roots).
+    public var caFile: String?
 
     public init(
         url: String, status: Int = 200, timeoutMilliseconds: Int64 = 5_000, bodyContains: String? = nil,
-        json: JSONFieldCheck? = nil, retry: ProbeRetry? = nil
+        json: JSONFieldCheck? = nil, retry: ProbeRetry? = nil, caFile: String? = nil
     ) {
+        self.caFile = caFile
         self.bodyContains = bodyContains
         self.json = json
         self.retry = retry

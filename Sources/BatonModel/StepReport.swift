@@ -16,11 +16,14 @@ public struct Assignment: Hashable, Sendable, Codable {
     public var action: Action?
     public var post: [Probe]
     public var timeoutMilliseconds: Int64
+    /// Outputs to extract once the postconditions pass.
+    public var outputs: [OutputSpec]
 
     public init(
         runID: RunID, stepID: StepID, attempt: Int, epoch: UInt64, pre: [Probe], action: Action?, post: [Probe],
-        timeoutMilliseconds: Int64
+        timeoutMilliseconds: Int64, outputs: [OutputSpec] = []
     ) {
+        self.outputs = outputs
         self.runID = runID
         self.stepID = stepID
         self.attempt = attempt
@@ -64,12 +67,18 @@ public struct StepReport: Hashable, Sendable, Codable {
     public var stderrTail: String
     public var startedAt: Instant
     public var finishedAt: Instant
+    /// The declared outputs with their values (only when verified).
+    public var outputs: [String: String]
+    /// What failed (nil when verified or unknown).
+    public var failureKind: FailureKind?
 
     public init(
         runID: RunID, stepID: StepID, attempt: Int, outcome: Outcome, reason: String = "", exitCode: Int32? = nil,
         evidence: [Evidence] = [], stdoutTail: String = "", stderrTail: String = "", startedAt: Instant,
-        finishedAt: Instant
+        finishedAt: Instant, outputs: [String: String] = [:], failureKind: FailureKind? = nil
     ) {
+        self.outputs = outputs
+        self.failureKind = failureKind
         self.runID = runID
         self.stepID = stepID
         self.attempt = attempt

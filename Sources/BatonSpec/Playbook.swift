@@ -25,25 +25,7 @@ public struct Playbook: Sendable, Hashable {
 }
 
 /// The type a parameter is declared with.
-public enum ParameterType: String, Sendable, Hashable, Codable, CaseIterable {
-    case string
-    case int
-    case bool
-
-    /// The canonical text of `text` for this type, or nil when it is not a value of this type.
-    public func canonicalValue(_ text: String) -> String? {
-        switch self {
-        case .string: return text
-        case .int: return Int(text).map(String.init)
-        case .bool:
-            switch text {
-            case "true": return "true"
-            case "false": return "false"
-            default: return nil
-            }
-        }
-    }
-}
+public typealias ParameterType = ValueType
 
 /// One entry of `params:`.
 public struct ParameterSpec: Sendable, Hashable {
