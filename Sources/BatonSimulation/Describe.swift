@@ -25,18 +25,22 @@ enum Describe {
             return "\(run) run-blocked on \(step)"
         case .runFinished(let phase, let reason):
             return "\(run) run-finished \(phase.rawValue): \(reason)"
+        default:
+            return "\(run) \(record.event.kind) \(record.event.stepID?.rawValue ?? "")"
         }
     }
 
     static func coordinatorEvent(_ event: CoordinatorCore.Event) -> String {
         switch event {
         case .runRequested(let runID, _, let plan, _, _): return "runRequested \(runID) \(plan.playbookName)"
-        case .agentConnected(let agent, _): return "agentConnected \(agent)"
+        case .agentConnected(let agent, _, _): return "agentConnected \(agent)"
         case .agentDisconnected(let agent, _): return "agentDisconnected \(agent)"
         case .agentHeard(let agent, _): return "agentHeard \(agent)"
         case .reportReceived(let report, let agent, _): return "reportReceived \(report.key) \(report.outcome.rawValue) from \(agent)"
         case .reconciled(let agent, let states, _): return "reconciled \(agent) \(attemptStates(states))"
         case .tick: return "tick"
+        case .operatorCompletedStep(let runID, let step, let operatorName, _, _):
+            return "operatorCompletedStep \(runID)/\(step) by \(operatorName)"
         }
     }
 
@@ -47,6 +51,7 @@ enum Describe {
         case .reconcile(let agent, let keys): return "reconcile \(agent) \(keys.map(\.description).joined(separator: ","))"
         case .acknowledge(let agent, let key): return "ack \(key) -> \(agent)"
         case .refuseReport(let agent, let key, let reason): return "refuse report \(key) from \(agent): \(reason)"
+        case .refuseCommand(let reason): return "refuse command: \(reason)"
         }
     }
 

@@ -144,7 +144,7 @@ extension Simulation {
             if let finding = checker.checkAcknowledgement(key, to: agent) { fail(finding) }
             guard let index = agentIndex[agent], let session = coordinator.sessions[index] else { return }
             send(.acknowledge(key), to: index, session: session)
-        case .refuseReport:
+        case .refuseReport, .refuseCommand:
             break
         }
     }

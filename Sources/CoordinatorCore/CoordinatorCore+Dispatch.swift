@@ -2,46 +2,172 @@ import BatonModel
 
 extension CoordinatorCore {
     mutating func advanceAll(now: Instant) {
-        for runID in table.order where runs[runID]?.phase == .running {
+        for runID in table.order where runs[runID]?.phase.isActive == true {
             advance(runID, now: now)
         }
     }
 
-    /// Dispatches every step whose needs are all verified, then finishes the run if every step is verified.
+    /// Starts every step whose gate is open: needs verified (or skipped), `when:` holding, a fan-out
+    /// child's batch slot free. Then finishes the run when nothing more can happen.
     mutating func advance(_ runID: RunID, now: Instant) {
-        guard let run = runs[runID], run.phase == .running else { return }
-        for planned in run.plan.steps {
-            let step = runs[runID]!.steps[planned.id]!
-            switch step.status {
-            case .pending, .waiting:
-                break
-            case .retrying:
-                guard let notBefore = step.retryNotBefore, now >= notBefore else { continue }
-            case .dispatched, .verified, .failed, .unknown:
-                continue
-            }
-            let gateOpen = planned.needs.allSatisfy { runs[runID]!.steps[$0]?.status == .verified }
-            guard gateOpen else { continue }
-            if let agent = pickAgent(for: planned.tier) {
-                let attempt = step.attempt + 1
-                record(runID, now, .stepDispatched(step: planned.id, attempt: attempt, agent: agent))
-                effects.append(.assign(agent, assignment(runID, planned, attempt: attempt)))
-            } else {
-                let reason = "no connected agent of tier \(planned.tier)"
-                if step.status != .waiting || step.waitingReason != reason {
-                    record(runID, now, .stepWaiting(step: planned.id, reason: reason))
-                }
+        guard let phase = runs[runID]?.phase, phase.isActive else { return }
+        if phase == .rollingBack {
+            advanceCompensation(runID, now: now)
+            return
+        }
+        var index = 0
+        // Fan-out appends children to `order` while we walk it; they are started in the same pass.
+        while index < runs[runID]!.order.count {
+            let id = runs[runID]!.order[index]
+            index += 1
+            guard !runs[runID]!.isCompensating(id) else { continue }
+            startIfReady(runID, id, now: now)
+            guard runs[runID]!.phase == .running else { return }
+        }
+        finishIfComplete(runID, now: now)
+    }
+
+    /// Dispatches, skips, fans out or hands to an operator one step whose turn may have come.
+    private mutating func startIfReady(_ runID: RunID, _ id: StepID, now: Instant) {
+        let run = runs[runID]!
+        guard let step = run.steps[id], let planned = run.planned(id) else { return }
+        switch step.status {
+        case .pending, .waiting:
+            break
+        case .retrying:
+            guard let notBefore = step.retryNotBefore, now >= notBefore else { return }
+        case .dispatched, .verified, .failed, .unknown, .skipped, .awaitingOperator:
+            return
+        }
+        if let parentID = step.parent {
+            dispatchChild(runID, id, parent: parentID, now: now)
+            return
+        }
+        // The gate: every need verified or skipped; a need that failed under `continue` skips this step.
+        var blockedBy: StepID?
+        for need in planned.needs {
+            switch run.steps[need]?.status {
+            case .verified?, .skipped?: continue
+            case .failed?: blockedBy = need
+            default: return
             }
         }
-        let allVerified = runs[runID]!.steps.values.allSatisfy { $0.status == .verified }
-        if allVerified {
-            record(runID, now, .runFinished(phase: .succeeded, reason: "all \(run.plan.steps.count) steps verified"))
+        if let blockedBy {
+            record(runID, now, .stepSkipped(step: id, reason: "it needs \(blockedBy), which failed (on_failure: continue)"))
+            return
+        }
+        if step.status != .retrying, let reason = skipReason(run, planned) {
+            record(runID, now, .stepSkipped(step: id, reason: reason))
+            return
+        }
+        if let instructions = planned.manualInstructions {
+            record(runID, now, .stepAwaitingOperator(step: id, instructions: instructions))
+            return
+        }
+        if let targets = planned.targets {
+            fanOut(runID, id, tier: planned.tier, targets: targets, now: now)
+            return
+        }
+        guard let agent = pickAgent(for: planned.tier) else {
+            wait(runID, id, reason: "no connected agent of tier \(planned.tier)", now: now)
+            return
+        }
+        dispatch(runID, id, to: agent, now: now)
+    }
+
+    /// Why the step is skipped: its condition is false, or it reads outputs of a step that was skipped.
+    private func skipReason(_ run: RunState, _ planned: PlannedStep) -> String? {
+        let values = run.outputValues
+        if let missing = planned.outputReferences.first(where: {
+            values[$0] == nil && run.steps[$0.step]?.status == .skipped
+        }) {
+            return "it reads \(missing), but step \(missing.step) was skipped"
+        }
+        guard let condition = planned.when, !condition.holds(values) else { return nil }
+        let left = OutputReference.substitute(condition.left, values)
+        let right = OutputReference.substitute(condition.right, values)
+        return "when: \(condition) is false ('\(left)' \(condition.comparison.rawValue) '\(right)')"
+    }
+
+    mutating func wait(_ runID: RunID, _ id: StepID, reason: String, now: Instant) {
+        let step = runs[runID]!.steps[id]!
+        if step.status != .waiting || step.waitingReason != reason {
+            record(runID, now, .stepWaiting(step: id, reason: reason))
         }
     }
 
-    /// The connected, reconciled agent of the tier with the fewest steps in flight (ties: by name).
+    mutating func dispatch(_ runID: RunID, _ id: StepID, to agent: AgentIdentity, now: Instant) {
+        let attempt = runs[runID]!.steps[id]!.attempt + 1
+        guard let assignment = assignment(runID, id, attempt: attempt) else { return }
+        record(runID, now, .stepDispatched(step: id, attempt: attempt, agent: agent))
+        effects.append(.assign(agent, assignment))
+    }
+
+    /// Splits a `targets:` step into one child per matching agent connected now.
+    private mutating func fanOut(_ runID: RunID, _ id: StepID, tier: Tier, targets: Targets, now: Instant) {
+        let agents = eligibleAgents(tier).filter { targets.matches(agentLabels[$0] ?? [:]) }.sorted()
+        guard !agents.isEmpty else {
+            let labels = targets.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            let selector = labels.isEmpty ? "" : " labelled \(labels.joined(separator: ","))"
+            wait(runID, id, reason: "no connected agent of tier \(tier)\(selector)", now: now)
+            return
+        }
+        record(runID, now, .stepFannedOut(step: id, agents: agents))
+    }
+
+    /// Dispatches a fan-out child to its own agent when its parent's batch (`serial`) has room.
+    private mutating func dispatchChild(_ runID: RunID, _ id: StepID, parent parentID: StepID, now: Instant) {
+        let run = runs[runID]!
+        guard let parent = run.steps[parentID], parent.status == .dispatched,
+            let agent = run.steps[id]?.pinnedAgent, let targets = run.planned(parentID)?.targets
+        else { return }
+        if let serial = targets.serial {
+            let limit = max(1, serial.hosts(of: parent.children.count))
+            let busy = parent.children.filter { child in
+                guard child != id, let state = run.steps[child] else { return false }
+                return state.status == .dispatched || state.status == .retrying
+                    || (state.status == .unknown && state.leaseExpired)
+            }.count
+            guard busy < limit else { return }
+        }
+        guard eligibleAgents(agent.tier).contains(agent) else {
+            wait(runID, id, reason: "its agent \(agent) is not connected", now: now)
+            return
+        }
+        dispatch(runID, id, to: agent, now: now)
+    }
+
+    /// Succeeds the run once every forward step is verified, skipped, or failed under `continue`.
+    private mutating func finishIfComplete(_ runID: RunID, now: Instant) {
+        let run = runs[runID]!
+        var verified = 0, skipped = 0, tolerated: [StepID] = []
+        for planned in run.plan.steps {
+            switch run.steps[planned.id]?.status {
+            case .verified?: verified += 1
+            case .skipped?: skipped += 1
+            case .failed? where planned.onFailure == .continue: tolerated.append(planned.id)
+            default: return
+            }
+        }
+        var reason = "all \(run.plan.steps.count) steps verified"
+        if skipped > 0 || !tolerated.isEmpty {
+            reason = "\(verified) of \(run.plan.steps.count) steps verified"
+            if skipped > 0 { reason += ", \(skipped) skipped" }
+            if !tolerated.isEmpty {
+                reason += ", failed under on_failure continue: \(tolerated.map(\.rawValue).joined(separator: ", "))"
+            }
+        }
+        record(runID, now, .runFinished(phase: .succeeded, reason: reason))
+    }
+
+    /// Connected agents of the tier that are not being reconciled and whose lease holds.
+    func eligibleAgents(_ tier: Tier) -> [AgentIdentity] {
+        connectedAgents.filter { $0.tier == tier && !reconciling.contains($0) && !lapsed.contains($0) }
+    }
+
+    /// The eligible agent of the tier with the fewest steps in flight (ties: by name).
     func pickAgent(for tier: Tier) -> AgentIdentity? {
-        let candidates = connectedAgents.filter { $0.tier == tier && !reconciling.contains($0) && !lapsed.contains($0) }
+        let candidates = eligibleAgents(tier)
         guard !candidates.isEmpty else { return nil }
         let load = table.stepsInFlight()
         return candidates.min { (load[$0] ?? 0, $0) < (load[$1] ?? 0, $1) }

@@ -6,10 +6,10 @@ extension CoordinatorCore {
         var keys: [AttemptKey] = []
         for runID in table.order {
             guard let run = runs[runID], !run.phase.isFinished else { continue }
-            for planned in run.plan.steps {
-                guard let step = run.steps[planned.id], step.agent == agent else { continue }
+            for id in run.order {
+                guard let step = run.steps[id], step.agent == agent else { continue }
                 if step.status == .dispatched || (step.status == .unknown && step.leaseExpired) {
-                    keys.append(AttemptKey(runID: runID, stepID: planned.id, attempt: step.attempt))
+                    keys.append(AttemptKey(runID: runID, stepID: id, attempt: step.attempt))
                 }
             }
         }
@@ -27,9 +27,7 @@ extension CoordinatorCore {
     mutating func reconciled(_ agent: AgentIdentity, _ states: [AttemptKey: AttemptState], now: Instant) {
         reconciling.remove(agent)
         for key in openAttempts(of: agent) {
-            guard let run = runs[key.runID], let planned = run.plan.step(key.stepID),
-                let step = run.steps[key.stepID]
-            else { continue }
+            guard let run = runs[key.runID], let step = run.steps[key.stepID] else { continue }
             switch states[key] {
             case .completed(let report)?:
                 receive(report, from: agent, now: now)
@@ -40,7 +38,9 @@ extension CoordinatorCore {
             case .notFound?:
                 // The agent journals an attempt before running it: no record means it never ran.
                 record(key.runID, now, .stepReconciled(step: key.stepID, attempt: key.attempt, agent: agent, finding: .resent))
-                effects.append(.assign(agent, assignment(key.runID, planned, attempt: key.attempt)))
+                if let assignment = assignment(key.runID, key.stepID, attempt: key.attempt) {
+                    effects.append(.assign(agent, assignment))
+                }
             case nil:
                 // Not answered: ask again on the next sign of life.
                 lapsed.insert(agent)
@@ -51,9 +51,9 @@ extension CoordinatorCore {
     /// Attempts on agents not heard from within the lease become `unknown`.
     mutating func expireLeases(now: Instant) {
         for runID in table.order {
-            guard let run = runs[runID], run.phase == .running else { continue }
-            for planned in run.plan.steps {
-                guard let step = run.steps[planned.id], step.status == .dispatched, let agent = step.agent else { continue }
+            guard let run = runs[runID], run.phase.isActive else { continue }
+            for id in run.order {
+                guard let step = run.steps[id], step.status == .dispatched, let agent = step.agent else { continue }
                 guard let heard = lastHeard[agent] else {
                     // Recovered after a restart: the lease starts now.
                     lastHeard[agent] = now
@@ -66,7 +66,7 @@ extension CoordinatorCore {
                 record(
                     runID, now,
                     .stepLeaseExpired(
-                        step: planned.id, attempt: step.attempt, agent: agent,
+                        step: id, attempt: step.attempt, agent: agent,
                         reason: "no word from \(agent) for \(silence) ms (lease \(leaseTimeoutMilliseconds) ms)"))
             }
         }

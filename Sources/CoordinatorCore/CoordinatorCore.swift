@@ -9,8 +9,8 @@ public struct CoordinatorCore: Sendable {
     public enum Event: Sendable {
         /// An operator started a run. The shell made the id; the plan was compiled and checked.
         case runRequested(RunID, incident: String, plan: Plan, startedBy: String, now: Instant)
-        /// An agent opened a session (its identity verified from its certificate).
-        case agentConnected(AgentIdentity, now: Instant)
+        /// An agent opened a session (its identity verified from its certificate; labels from its hello).
+        case agentConnected(AgentIdentity, labels: [String: String] = [:], now: Instant)
         case agentDisconnected(AgentIdentity, now: Instant)
         /// Any sign of life from an agent (heartbeat, ack): renews its lease.
         case agentHeard(AgentIdentity, now: Instant)
@@ -19,6 +19,8 @@ public struct CoordinatorCore: Sendable {
         case reconciled(AgentIdentity, [AttemptKey: AttemptState], now: Instant)
         /// Time passed: leases are checked and retries whose backoff has elapsed are dispatched.
         case tick(now: Instant)
+        /// An operator completed a manual step (`baton run complete-step`).
+        case operatorCompletedStep(RunID, StepID, operator: String, evidence: String, now: Instant)
     }
 
     public enum Effect: Hashable, Sendable {
@@ -32,18 +34,18 @@ public struct CoordinatorCore: Sendable {
         case acknowledge(AgentIdentity, AttemptKey)
         /// A report that matches no live attempt was refused (logged, never applied).
         case refuseReport(AgentIdentity, AttemptKey, reason: String)
+        /// An operator's command was refused; nothing changed.
+        case refuseCommand(reason: String)
     }
 
     /// The coordinator's epoch: rises on every start; agents refuse assignments from older epochs.
     public let epoch: UInt64
     /// An agent not heard from for this long loses its lease: its attempts become `unknown`.
     public let leaseTimeoutMilliseconds: Int64
-    /// First retry waits this long; each further retry doubles it, up to `retryBackoffMaximumMilliseconds`.
-    public var retryBackoffMilliseconds: Int64 = 250
-    public var retryBackoffMaximumMilliseconds: Int64 = 10_000
-
     public internal(set) var table = RunTable()
     public internal(set) var connectedAgents: Set<AgentIdentity> = []
+    /// The labels each connected agent announced.
+    public internal(set) var agentLabels: [AgentIdentity: [String: String]] = [:]
     /// When each agent was last heard from.
     var lastHeard: [AgentIdentity: Instant] = [:]
     /// Agents asked to reconcile that have not answered yet: they get no new work.
@@ -73,8 +75,9 @@ public struct CoordinatorCore: Sendable {
             precondition(runs[runID] == nil, "run id \(runID) issued twice")
             record(runID, now, .runStarted(incident: incident, plan: plan, startedBy: startedBy))
             advance(runID, now: now)
-        case .agentConnected(let agent, let now):
+        case .agentConnected(let agent, let labels, let now):
             connectedAgents.insert(agent)
+            agentLabels[agent] = labels
             lastHeard[agent] = now
             lapsed.remove(agent)
             startReconciliation(with: agent)
@@ -98,6 +101,8 @@ public struct CoordinatorCore: Sendable {
         case .tick(let now):
             expireLeases(now: now)
             advanceAll(now: now)
+        case .operatorCompletedStep(let runID, let stepID, let operatorName, let evidence, let now):
+            completeManually(runID, stepID, by: operatorName, evidence: evidence, now: now)
         }
         return effects
     }
@@ -109,9 +114,13 @@ public struct CoordinatorCore: Sendable {
         effects.append(.journal(record))
     }
 
-    func assignment(_ runID: RunID, _ planned: PlannedStep, attempt: Int) -> Assignment {
-        Assignment(
-            runID: runID, stepID: planned.id, attempt: attempt, epoch: epoch, pre: planned.pre, action: planned.action,
-            post: planned.post, timeoutMilliseconds: planned.timeoutMilliseconds)
+    /// The assignment for attempt `attempt` of step `stepID` (a fan-out child runs its parent's contract),
+    /// with the outputs of verified steps substituted into its probes and action.
+    func assignment(_ runID: RunID, _ stepID: StepID, attempt: Int) -> Assignment? {
+        guard let run = runs[runID], let contract = run.planned(stepID) else { return nil }
+        let planned = contract.substituting(run.outputValues)
+        return Assignment(
+            runID: runID, stepID: stepID, attempt: attempt, epoch: epoch, pre: planned.pre, action: planned.action,
+            post: planned.post, timeoutMilliseconds: planned.timeoutMilliseconds, outputs: planned.outputs)
     }
 }

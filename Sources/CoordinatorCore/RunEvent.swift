@@ -7,9 +7,15 @@ public enum RunPhase: String, Hashable, Sendable, Codable {
     case blocked
     case succeeded
     case failed
+    /// A step failed under `on_failure: rollback`: the compensation plan is running.
+    case rollingBack = "rolling-back"
+    /// A step failed and every compensating step was verified.
+    case rolledBack = "rolled-back"
 
-    /// Succeeded or failed: nothing more will happen in the run.
-    public var isFinished: Bool { self == .succeeded || self == .failed }
+    /// Nothing more will happen in the run.
+    public var isFinished: Bool { self == .succeeded || self == .failed || self == .rolledBack }
+    /// Steps may be dispatched.
+    public var isActive: Bool { self == .running || self == .rollingBack }
 }
 
 /// One fact about a run, journaled before anything it causes happens.
@@ -29,11 +35,31 @@ public enum RunEvent: Hashable, Sendable, Codable {
     /// A step that is not idempotent ended `unknown`: the run waits for an operator.
     case runBlocked(step: StepID, reason: String)
     case runFinished(phase: RunPhase, reason: String)
+    /// `when:` was false, or a step it needs failed under `on_failure: continue`.
+    case stepSkipped(step: StepID, reason: String)
+    /// A manual step's needs are verified: an operator must do the work and complete it.
+    case stepAwaitingOperator(step: StepID, instructions: String)
+    case stepCompletedByOperator(step: StepID, operator: String, evidence: String)
+    /// A step with `targets:` was split into one child per matching agent.
+    case stepFannedOut(step: StepID, agents: [AgentIdentity])
+    /// A fanned-out step's result, from its children and `max_errors`.
+    case stepConcluded(step: StepID, outcome: Outcome, reason: String)
+    /// A step failed under `on_failure: rollback`: no new forward steps; compensation follows.
+    case rollbackRequested(step: StepID, reason: String)
+    /// The compensating steps to run, in order (once nothing forward is in flight).
+    case compensationPlanned(steps: [StepID])
 
     /// A short stable name for the event (`step-dispatched`), for storage and display.
     public var kind: String {
         switch self {
         case .runStarted: return "run-started"
+        case .stepSkipped: return "step-skipped"
+        case .stepAwaitingOperator: return "step-awaiting-operator"
+        case .stepCompletedByOperator: return "step-completed-by-operator"
+        case .stepFannedOut: return "step-fanned-out"
+        case .stepConcluded: return "step-concluded"
+        case .rollbackRequested: return "rollback-requested"
+        case .compensationPlanned: return "compensation-planned"
         case .stepWaiting: return "step-waiting"
         case .stepDispatched: return "step-dispatched"
         case .stepReported: return "step-reported"
@@ -48,7 +74,10 @@ public enum RunEvent: Hashable, Sendable, Codable {
     /// The step the event is about, if any.
     public var stepID: StepID? {
         switch self {
-        case .runStarted, .runFinished: return nil
+        case .runStarted, .runFinished, .compensationPlanned: return nil
+        case .stepSkipped(let step, _), .stepAwaitingOperator(let step, _), .stepCompletedByOperator(let step, _, _),
+            .stepFannedOut(let step, _), .stepConcluded(let step, _, _), .rollbackRequested(let step, _):
+            return step
         case .stepWaiting(let step, _), .stepDispatched(let step, _, _), .stepReported(let step, _, _),
             .stepRetryScheduled(let step, _, _, _), .stepLeaseExpired(let step, _, _, _), .stepReconciled(let step, _, _, _),
             .runBlocked(let step, _):
@@ -70,6 +99,22 @@ public enum RunEvent: Hashable, Sendable, Codable {
             return "attempt \(report.attempt) \(report.outcome.rawValue) on \(agent)\(why)"
         case .stepRetryScheduled(_, let nextAttempt, _, let reason):
             return "attempt \(nextAttempt) scheduled after: \(reason)"
+        case .stepSkipped(_, let reason):
+            return "skipped: \(reason)"
+        case .stepAwaitingOperator(_, let instructions):
+            return "waiting for an operator: \(instructions)"
+        case .stepCompletedByOperator(_, let operatorName, let evidence):
+            return "completed by \(operatorName): \(evidence)"
+        case .stepFannedOut(_, let agents):
+            return "fanned out to \(agents.count) agent(s): \(agents.map(\.description).joined(separator: ", "))"
+        case .stepConcluded(_, let outcome, let reason):
+            return "\(outcome.rawValue): \(reason)"
+        case .rollbackRequested(_, let reason):
+            return "rolling back: \(reason)"
+        case .compensationPlanned(let steps):
+            return steps.isEmpty
+                ? "compensation plan: nothing to roll back"
+                : "compensation plan: \(steps.map(\.rawValue).joined(separator: ", "))"
         case .stepLeaseExpired(_, let attempt, let agent, let reason):
             return "attempt \(attempt) on \(agent) unknown: \(reason)"
         case .stepReconciled(_, let attempt, let agent, let finding):

@@ -17,7 +17,7 @@ import Logging
 public actor Coordinator {
     private struct Queued: Sendable {
         var event: CoordinatorCore.Event
-        var done: CheckedContinuation<Void, any Error>?
+        var done: CheckedContinuation<[CoordinatorCore.Effect], any Error>?
     }
 
     struct AgentRecord: Sendable {
@@ -64,8 +64,8 @@ public actor Coordinator {
         defer { ticker.cancel() }
         for await item in queue {
             do {
-                try await process(item.event)
-                item.done?.resume()
+                let effects = try await process(item.event)
+                item.done?.resume(returning: effects)
             } catch {
                 item.done?.resume(throwing: error)
                 logger.critical("journal write failed, stopping: \(error)")
@@ -85,14 +85,16 @@ public actor Coordinator {
     }
 
     /// Queues an event and returns once its journal records are durable and its effects carried out.
-    private func submit(_ event: CoordinatorCore.Event) async throws {
+    @discardableResult
+    private func submit(_ event: CoordinatorCore.Event) async throws -> [CoordinatorCore.Effect] {
         guard !stopped else { throw CoordinatorError.shuttingDown }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        return try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<[CoordinatorCore.Effect], any Error>) in
             queueInput.yield(Queued(event: event, done: continuation))
         }
     }
 
-    private func process(_ event: CoordinatorCore.Event) async throws {
+    private func process(_ event: CoordinatorCore.Event) async throws -> [CoordinatorCore.Effect] {
         let effects = core.handle(event)
         let records = effects.compactMap { effect -> JournalRecord? in
             if case .journal(let record) = effect { return record }
@@ -126,8 +128,11 @@ public actor Coordinator {
                 logger.info("reconciling \(keys.count) attempt(s) with \(agent)")
             case .refuseReport(let agent, let key, let reason):
                 logger.warning("refused report \(key) from \(agent): \(reason)")
+            case .refuseCommand(let reason):
+                logger.notice("refused operator command: \(reason)")
             }
         }
+        return effects
     }
 
     // MARK: - Operator commands
@@ -139,13 +144,22 @@ public actor Coordinator {
         return runID
     }
 
+    /// Completes a manual step; throws the core's refusal (what is wrong) if it cannot be completed.
+    public func completeStep(_ runID: RunID, _ stepID: StepID, by operatorName: String, evidence: String) async throws {
+        let effects = try await submit(
+            .operatorCompletedStep(runID, stepID, operator: operatorName, evidence: evidence, now: WallClock.now()))
+        for case .refuseCommand(let reason) in effects { throw CoordinatorError(message: reason) }
+    }
+
     static func makeRunID() -> RunID {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        var time = time_t(Int(Date().timeIntervalSince1970))
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let stamp = String(
+            format: "%04d%02d%02d-%02d%02d%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
         let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        return RunID("run-\(formatter.string(from: Date()))-\(String(repeating: "0", count: 8 - suffix.count))\(suffix)")
+        return RunID("run-\(stamp)-\(String(repeating: "0", count: 8 - suffix.count))\(suffix)")
     }
 
     // MARK: - Agent sessions
@@ -163,7 +177,7 @@ public actor Coordinator {
         agents[agent] = AgentRecord(
             session: session, address: address, agentVersion: agentVersion, labels: labels, connectedAt: now,
             lastSeenAt: now)
-        try await submit(.agentConnected(agent, now: now))
+        try await submit(.agentConnected(agent, labels: labels, now: now))
     }
 
     func agentDisconnected(_ agent: AgentIdentity, session: AgentSessionHandle) async {
