@@ -1,3 +1,4 @@
+import BatonModel
 import Foundation
 import Yams
 
@@ -22,6 +23,16 @@ final class NodeReader {
     let sink: DiagnosticSink
     /// Parameter names declared in `params:`; templates naming others are `undefined-parameter`.
     var declaredParameters: [String] = []
+    /// Non-nil while reading a module: its declared inputs. Templates there read `${{ inputs.NAME }}`
+    /// and naming an undeclared one is `undefined-input`; `${{ params.NAME }}` is not allowed.
+    var moduleInputs: [String]?
+    /// The types of the declared parameters (or, in a module, inputs), for `when:` type checks.
+    var declaredTypes: [String: ValueType] = [:]
+    /// Module inputs used where a step output cannot go (integer fields, manual instructions), with
+    /// where: a `with:` value reading an output may not be given for them.
+    var inputsWithoutOutputs: [String: String] = [:]
+
+    var scope: TemplateScope { moduleInputs == nil ? .playbook : .module }
 
     init(sink: DiagnosticSink) { self.sink = sink }
 
@@ -100,6 +111,14 @@ final class NodeReader {
 
     // MARK: Scalars
 
+    /// A scalar that must be exactly `expected` (`apiVersion`, `kind`).
+    func expect(_ node: Node?, _ key: String, equals expected: String) {
+        guard let node, let value = string(node, key) else { return }
+        if value != expected {
+            error("bad-value", "\(key) must be '\(expected)', not '\(value)'", at: node)
+        }
+    }
+
     private func scalarText(_ node: Node) -> String? {
         guard case .scalar(let scalar) = node, !Self.isNull(node) else { return nil }
         return scalar.string
@@ -121,30 +140,60 @@ final class NodeReader {
     }
 
     func template(_ text: String, at node: Node) -> Template? {
-        switch Template.parse(text, position: Self.position(node)) {
+        switch Template.parse(text, position: Self.position(node), scope: scope) {
         case .failure(.unterminated):
             error("bad-expression", "'${{' is not closed by '}}' in '\(text)'", at: node)
         case .failure(.empty):
             error("bad-expression", "empty expression '${{ }}' in '\(text)'", at: node)
-        case .failure(.stepOutputs(let expression)):
+        case .failure(.badStepExpression(let expression)):
+            error(
+                "bad-expression", "'${{ \(expression) }}' is not a step output; write ${{ steps.ID.outputs.NAME }}",
+                at: node)
+        case .failure(.parameterInModule(let name)):
             error(
                 "unsupported-expression",
-                "'${{ \(expression) }}': step outputs are not supported yet; only ${{ params.NAME }} is", at: node)
+                "'${{ params.\(name) }}': a module cannot read the playbook's parameters; declare an input and write ${{ inputs.\(name) }}",
+                at: node)
+        case .failure(.inputOutsideModule(let name)):
+            error(
+                "unsupported-expression",
+                "'${{ inputs.\(name) }}': only modules have inputs; a playbook reads ${{ params.\(name) }}", at: node)
         case .failure(.unsupported(let expression)):
-            error("unsupported-expression", "'${{ \(expression) }}' is not supported; only ${{ params.NAME }} is", at: node)
+            let forms = scope == .playbook ? "${{ params.NAME }}" : "${{ inputs.NAME }}"
+            error(
+                "unsupported-expression",
+                "'${{ \(expression) }}' is not supported; use \(forms) or ${{ steps.ID.outputs.NAME }}", at: node)
         case .success(let template):
-            var valid = true
-            for name in Set(template.parameterNames).sorted() where !declaredParameters.contains(name) {
-                valid = false
-                let declared = declaredParameters.isEmpty ? "no parameters are declared" : "declared: \(declaredParameters.joined(separator: ", "))"
-                error(
-                    "undefined-parameter",
-                    "undefined parameter '\(name)' in '\(text)'\(Suggestions.didYouMean(name, in: declaredParameters)) (\(declared))",
-                    at: node)
-            }
-            return valid ? template : nil
+            return checkNames(template, text, at: node) ? template : nil
         }
         return nil
+    }
+
+    /// Reports every parameter (or module input) the template names that is not declared.
+    private func checkNames(_ template: Template, _ text: String, at node: Node) -> Bool {
+        let (kind, names, declared) =
+            if let moduleInputs { ("input", template.inputNames, moduleInputs) } else {
+                ("parameter", template.parameterNames, declaredParameters)
+            }
+        var valid = true
+        for name in Set(names).sorted() where !declared.contains(name) {
+            valid = false
+            let known = declared.isEmpty ? "no \(kind)s are declared" : "declared: \(declared.joined(separator: ", "))"
+            error(
+                "undefined-\(kind)",
+                "undefined \(kind) '\(name)' in '\(text)'\(Suggestions.didYouMean(name, in: declared)) (\(known))",
+                at: node)
+        }
+        return valid
+    }
+
+    /// Step outputs are only known at dispatch; `what` must be known when the plan is made.
+    /// Module inputs used here are remembered so a `with:` value cannot smuggle an output in.
+    func rejectOutputs(_ template: Template, in what: String, because reason: String, at node: Node) -> Bool {
+        for name in template.inputNames where inputsWithoutOutputs[name] == nil { inputsWithoutOutputs[name] = what }
+        guard let reference = template.outputReferences.first else { return true }
+        error("output-not-allowed", "\(what) cannot read a step output ('\(reference)'): \(reason)", at: node)
+        return false
     }
 
     func int(_ node: Node, _ what: String) -> Int? {
@@ -166,7 +215,12 @@ final class NodeReader {
     /// An integer, or a string holding `${{ params.NAME }}` whose value is checked after planning.
     func integerSpec(_ node: Node, _ what: String, range: ClosedRange<Int>) -> IntegerSpec? {
         if let text = scalarText(node), text.contains("${{") {
-            return template(text, at: node).map(IntegerSpec.template)
+            guard let template = template(text, at: node),
+                rejectOutputs(
+                    template, in: what, because: "integer fields are fixed when the plan is made; check the output in a probe or in when: instead",
+                    at: node)
+            else { return nil }
+            return .template(template)
         }
         guard let value = int(node, what) else { return nil }
         guard range.contains(value) else {

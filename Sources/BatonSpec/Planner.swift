@@ -16,15 +16,28 @@ public enum Planner {
             return .failure(Diagnostics(sink.diagnostics.sortedByPosition()))
         }
         guard let values, !sink.hasErrors else { return .failure(Diagnostics(sink.diagnostics.sortedByPosition())) }
-
-        let interpolator = Interpolator(values: values, sink: sink)
-        let steps = order.compactMap { playbook.step($0) }.map(interpolator.step)
+        check(playbook.valueChecks, values, sink: sink)
         guard !sink.hasErrors else { return .failure(Diagnostics(sink.diagnostics.sortedByPosition())) }
+
+        // Steps from modules report problems in the module's file.
+        var sinks: [DiagnosticSink] = [sink]
+        func interpolator(for step: StepSpec) -> Interpolator {
+            let file = step.file ?? playbook.file
+            if let existing = sinks.first(where: { $0.file == file }) { return Interpolator(values: values, sink: existing) }
+            sinks.append(DiagnosticSink(file: file))
+            return Interpolator(values: values, sink: sinks[sinks.count - 1])
+        }
+        let specs = order.compactMap { playbook.step($0) }
+        let steps = specs.map { interpolator(for: $0).step($0) }
+        let rollbackSteps = specs.compactMap { interpolator(for: $0).rollbackStep($0) }
+        let diagnostics = sinks.flatMap { $0.diagnostics.sortedByPosition() }
+        guard !diagnostics.containsErrors else { return .failure(Diagnostics(diagnostics)) }
 
         var plan = Plan(
             playbookName: playbook.name, playbookVersion: playbook.version,
             owners: Dictionary(uniqueKeysWithValues: playbook.owners.map { ($0.key.rawValue, $0.value) }),
             parameters: values, steps: steps, hash: "")
+        plan.rollbackSteps = rollbackSteps
         plan.hash = hash(of: plan)
         return .success(plan)
     }
@@ -53,7 +66,11 @@ public enum Planner {
         }
         var values: [String: String] = [:]
         for parameter in playbook.parameters {
-            if let text = given[parameter.name] {
+            if let text = given[parameter.name], text.contains("${{") {
+                sink.error(
+                    "bad-parameter",
+                    "parameter '\(parameter.name)' was given '\(text)'; values cannot contain '${{'", at: parameter.position)
+            } else if let text = given[parameter.name] {
                 guard let value = parameter.type.canonicalValue(text) else {
                     sink.error(
                         "bad-parameter",
@@ -73,112 +90,15 @@ public enum Planner {
         }
         return sink.hasErrors ? nil : values
     }
-}
 
-/// Turns spec values into model values with parameters substituted.
-private struct Interpolator {
-    let values: [String: String]
-    let sink: DiagnosticSink
-
-    func step(_ spec: StepSpec) -> PlannedStep {
-        PlannedStep(
-            id: spec.id, tier: spec.tier, needs: spec.needs.map(\.id), pre: spec.pre.map(probe),
-            action: spec.action.map(action), post: spec.post.map(probe), timeoutMilliseconds: spec.timeoutMilliseconds,
-            retries: spec.retries, idempotent: spec.idempotent)
-    }
-
-    private func text(_ template: Template) -> String { template.render(values) }
-
-    private func environment(_ entries: [EnvironmentEntry]) -> [String: String] {
-        Dictionary(entries.map { ($0.name, text($0.value)) }, uniquingKeysWith: { _, last in last })
-    }
-
-    private func argv(_ templates: [Template]) -> [String] {
-        let argv = templates.map(text)
-        if let program = argv.first, program.isEmpty {
-            sink.error("bad-value", "the program to run is empty after interpolation", at: templates[0].position)
-        }
-        return argv
-    }
-
-    private func action(_ spec: ActionSpec) -> Action {
-        Action(argv: argv(spec.argv), env: environment(spec.env))
-    }
-
-    private func probe(_ spec: ProbeSpec) -> Probe {
-        switch spec {
-        case .command(let command):
-            return .command(
-                CommandProbe(
-                    argv: argv(command.argv), env: environment(command.env),
-                    exitCode: Int32(integer(command.exitCode, "exit_code", ProbeParser.exitCodes)),
-                    stdoutContains: command.stdoutContains.map(text), stdoutMatches: command.stdoutMatches.map(regex),
-                    timeoutMilliseconds: command.timeoutMilliseconds, stderrContains: command.stderrContains.map(text),
-                    stdoutEquals: command.stdoutEquals.map(text), json: command.json.map(json), retry: command.retry))
-        case .file(let file):
-            return .file(
-                FileProbe(
-                    path: text(file.path), exists: file.exists, contains: file.contains.map(text), mode: file.mode,
-                    owner: file.owner.map(text), maxAgeMilliseconds: file.maxAgeMilliseconds, retry: file.retry))
-        case .tcp(let tcp):
-            return .tcp(
-                TCPProbe(
-                    host: text(tcp.host), port: integer(tcp.port, "port", ProbeParser.ports), state: tcp.state,
-                    timeoutMilliseconds: tcp.timeoutMilliseconds, retry: tcp.retry))
-        case .http(let http):
-            let url = text(http.url)
-            if !http.url.isLiteral, let problem = ProbeParser.urlProblem(url) {
-                sink.error("bad-value", "url \(problem) after interpolation", at: http.url.position)
-            }
-            return .http(
-                HTTPProbe(
-                    url: url, status: integer(http.status, "status", ProbeParser.statuses),
-                    timeoutMilliseconds: http.timeoutMilliseconds, bodyContains: http.bodyContains.map(text),
-                    json: http.json.map(json), retry: http.retry))
-        case .process(let process):
-            let target: ProcessProbe.Target
-            switch process.target {
-            case .name(let name): target = .name(text(name))
-            case .pidfile(let path): target = .pidfile(text(path))
-            }
-            return .process(ProcessProbe(target: target, running: process.running, retry: process.retry))
-        }
-    }
-
-    private func json(_ spec: JSONCheckSpec) -> JSONFieldCheck {
-        JSONFieldCheck(path: spec.path, equals: text(spec.equals))
-    }
-
-    private func regex(_ template: Template) -> String {
-        let pattern = text(template)
-        if !template.isLiteral, let problem = ProbeParser.regexProblem(pattern) {
+    /// `with:` values made of parameters, checked against their input's type now that parameters are bound.
+    private static func check(_ checks: [ValueCheck], _ values: [String: String], sink: DiagnosticSink) {
+        for check in checks {
+            let rendered = check.template.render(values)
+            guard check.type.canonicalValue(rendered) == nil else { continue }
             sink.error(
-                "bad-regex", "stdout_matches '\(pattern)' is not a valid regular expression after interpolation: \(problem)",
-                at: template.position)
-        }
-        return pattern
-    }
-
-    /// The value of a numeric field, checked now that its interpolation is known.
-    private func integer(_ spec: IntegerSpec, _ field: String, _ range: ClosedRange<Int>) -> Int {
-        switch spec {
-        case .literal(let value): return value
-        case .template(let template):
-            let rendered = text(template)
-            guard let value = Int(rendered) else {
-                sink.error(
-                    "type-mismatch", "\(field) '\(template)' became '\(rendered)', which is not an integer",
-                    at: template.position)
-                return 0
-            }
-            guard range.contains(value) else {
-                sink.error(
-                    "bad-value",
-                    "\(field) '\(template)' became \(value); it must be between \(range.lowerBound) and \(range.upperBound)",
-                    at: template.position)
-                return 0
-            }
-            return value
+                "type-mismatch", "\(check.what) must be \(check.type.article), but '\(check.template)' became '\(rendered)'",
+                at: check.template.position)
         }
     }
 }

@@ -15,10 +15,14 @@ public struct Playbook: Sendable, Hashable {
     public var owners: [Tier: String]
     /// Declared parameters, in file order.
     public var parameters: [ParameterSpec]
-    /// Steps, in file order.
+    /// Steps, in file order, with every `uses:` step replaced by its module's steps (`USES-ID.STEP-ID`).
     public var steps: [StepSpec]
     /// Where the `params:` key is (nil when absent); parameter errors found when planning point here.
     public var parametersPosition: SourcePosition?
+    /// The modules the playbook uses, as resolved `NAME@VERSION`, in order of first use.
+    public var modules: [String] = []
+    /// `with:` values built from parameters, whose type is only known once parameters are bound.
+    var valueChecks: [ValueCheck] = []
 
     public func parameter(_ name: String) -> ParameterSpec? { parameters.first { $0.name == name } }
     public func step(_ id: StepID) -> StepSpec? { steps.first { $0.id == id } }
@@ -72,8 +76,71 @@ public struct StepSpec: Sendable, Hashable {
     public var action: ActionSpec?
     public var post: [ProbeSpec]
     public var timeoutMilliseconds: Int64
-    public var retries: Int
+    /// `retries:` (a count, or a mapping with backoff and failure kinds).
+    public var retry: RetryPolicy
     public var idempotent: Bool
+    public var tags: [String] = []
+    public var when: ConditionSpec?
+    public var outputs: [OutputSpec] = []
+    /// `on_failure:`; nil when not written (the planner uses `stop`).
+    public var onFailure: FailurePolicy?
+    public var targets: Targets?
+    /// `manual: {instructions: ...}`: an operator does the work.
+    public var manualInstructions: Template?
+    public var rollback: RollbackSpec = .undeclared
+    /// `NAME@VERSION` of the module the step was expanded from.
+    public var module: String?
+    /// The module file the step is written in (nil: the playbook); its positions are in that file.
+    public var file: String?
+
+    /// How many times a failed step is tried again.
+    public var retries: Int {
+        get { retry.count }
+        set { retry.count = newValue }
+    }
+}
+
+/// `when:` before interpolation: both sides are templates.
+public struct ConditionSpec: Sendable, Hashable {
+    public var left: Template
+    public var comparison: Condition.Comparison
+    public var right: Template
+    /// Where the `when:` value is.
+    public var position: SourcePosition
+}
+
+/// `rollback:` before interpolation.
+public enum RollbackSpec: Sendable, Hashable {
+    case undeclared
+    case none
+    case step(RollbackStepSpec)
+
+    public var declaration: RollbackDeclaration {
+        switch self {
+        case .undeclared: return .undeclared
+        case .none: return .none
+        case .step: return .step
+        }
+    }
+}
+
+/// The compensating step written under `rollback:`.
+public struct RollbackStepSpec: Sendable, Hashable {
+    public var tier: Tier
+    public var pre: [ProbeSpec]
+    public var action: ActionSpec
+    public var post: [ProbeSpec]
+    public var timeoutMilliseconds: Int64
+    /// Where the `rollback:` mapping is.
+    public var position: SourcePosition
+}
+
+/// A value whose type can only be checked once parameters are bound (a `with:` value for a typed input).
+struct ValueCheck: Sendable, Hashable {
+    var template: Template
+    var type: ValueType
+    /// `input 'port' of module pg-replica-lag@1.0.0 (step 'lag')`.
+    var what: String
 }
 
 /// An integer field that may be written literally or as an interpolation string
@@ -141,6 +208,8 @@ public struct HTTPProbeSpec: Sendable, Hashable {
     public var bodyContains: Template?
     public var json: JSONCheckSpec?
     public var retry: ProbeRetry?
+    /// `ca_file:` for https URLs.
+    public var caFile: Template?
 }
 
 public struct ProcessProbeSpec: Sendable, Hashable {

@@ -3,25 +3,41 @@ import Yams
 
 /// YAML text → `Playbook`, with every problem found reported as a diagnostic.
 public enum PlaybookLoader {
-    /// Parses and lints `source`. Returns the playbook only when there are no errors (warnings allowed).
-    /// Diagnostics are sorted by position; `file` is only used to name the file in them.
+    /// Parses and lints `source` with no modules available. Returns the playbook only when there are no
+    /// errors (warnings allowed). Diagnostics are sorted by position; `file` is only used to name the file in them.
     public static func load(source: String, file: String) -> (playbook: Playbook?, diagnostics: [Diagnostic]) {
+        load(source: source, file: file, modules: ModuleLibrary())
+    }
+
+    /// Parses and lints `source`, expanding each `uses:` step with a module from `modules`. The
+    /// diagnostics are the playbook's (sorted by position), then those of each module used, in order of
+    /// first use (each in its own file, sorted by position). `Playbook.modules` lists what was used.
+    public static func load(
+        source: String, file: String, modules: ModuleLibrary
+    ) -> (playbook: Playbook?, diagnostics: [Diagnostic]) {
         let sink = DiagnosticSink(file: file)
+        guard let root = compose(source, sink: sink, what: "playbook") else { return (nil, sink.diagnostics) }
+        let resolver = ModuleResolver(library: modules)
+        let playbook = DocumentParser(reader: NodeReader(sink: sink), modules: resolver).parse(root, file: file)
+        let diagnostics = sink.diagnostics.sortedByPosition() + resolver.diagnostics
+        return (diagnostics.containsErrors ? nil : playbook, diagnostics)
+    }
+
+    /// The YAML document in `source`, or nil after reporting why there is none (`what`: playbook, module).
+    static func compose(_ source: String, sink: DiagnosticSink, what: String) -> Node? {
         let root: Node?
         do {
             root = try Yams.compose(yaml: source)
         } catch {
-            sink.diagnostics(forYAMLError: error, source: source)
-            return (nil, sink.diagnostics)
+            sink.diagnostics(forYAMLError: error, source: source, what: what)
+            return nil
         }
         guard let root, !isBlank(root) else {
             sink.error(
-                "empty-document", "the playbook is empty; it needs apiVersion, kind, metadata and steps", at: .start)
-            return (nil, sink.diagnostics)
+                "empty-document", "the \(what) is empty; it needs apiVersion, kind, metadata and steps", at: .start)
+            return nil
         }
-        let playbook = DocumentParser(reader: NodeReader(sink: sink)).parse(root, file: file)
-        let diagnostics = sink.diagnostics.sortedByPosition()
-        return (diagnostics.containsErrors ? nil : playbook, diagnostics)
+        return root
     }
 
     private static func isBlank(_ node: Node) -> Bool {
@@ -32,7 +48,7 @@ public enum PlaybookLoader {
 
 extension DiagnosticSink {
     /// Turns a Yams error into a `yaml-syntax` (or `duplicate-key`) diagnostic at the position Yams reports.
-    fileprivate func diagnostics(forYAMLError error: any Error, source: String) {
+    fileprivate func diagnostics(forYAMLError error: any Error, source: String, what: String) {
         guard let yamlError = error as? YamlError else {
             self.error("yaml-syntax", "cannot read the YAML: \(error)", at: .start)
             return
@@ -44,7 +60,7 @@ extension DiagnosticSink {
             let detail = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
             let message =
                 problem.contains("another document")
-                ? "a playbook file must hold a single YAML document; another one starts here"
+                ? "a \(what) file must hold a single YAML document; another one starts here"
                 : "invalid YAML: \(problem)\(detail)"
             self.error(
                 "yaml-syntax", message,

@@ -21,7 +21,7 @@ struct ProbeParser {
         + retryKeys
     static let fileKeys = ["path", "exists", "contains", "mode", "owner", "max_age"] + retryKeys
     static let tcpKeys = ["host", "port", "state", "timeout"] + retryKeys
-    static let httpKeys = ["url", "status", "body_contains", "json", "timeout"] + retryKeys
+    static let httpKeys = ["url", "status", "body_contains", "json", "timeout", "ca_file"] + retryKeys
     static let processKeys = ["name", "pidfile", "running"] + retryKeys
 
     static let exitCodes = 0...255
@@ -160,13 +160,20 @@ struct ProbeParser {
         let timeout = fields["timeout"].map { reader.duration($0, "timeout of the \(context)") }
         let body = fields["body_contains"].map { reader.template($0, "body_contains of the \(context)") }
         let json = fields["json"].map { jsonCheck($0, "json of the \(context)") }
+        let caFile = fields["ca_file"].map { reader.template($0, "ca_file of the \(context)") }
         let retry = self.retry(fields, context)
-        guard let url, status != .some(nil), timeout != .some(nil), body != .some(nil), json != .some(nil), retry.valid
+        if let url, url.isLiteral, url.description.hasPrefix("http://"), let key = fields.keyPosition("ca_file") {
+            reader.sink.error(
+                "bad-value", "ca_file of the \(context) only applies to https:// URLs, but the url is '\(url)'", at: key)
+            return nil
+        }
+        guard let url, status != .some(nil), timeout != .some(nil), body != .some(nil), json != .some(nil),
+            caFile != .some(nil), retry.valid
         else { return nil }
         return HTTPProbeSpec(
             url: url, status: status.flatMap { $0 } ?? .literal(200),
             timeoutMilliseconds: timeout.flatMap { $0 } ?? 5_000, position: position, bodyContains: body.flatMap { $0 },
-            json: json.flatMap { $0 }, retry: retry.retry)
+            json: json.flatMap { $0 }, retry: retry.retry, caFile: caFile.flatMap { $0 })
     }
 
     /// Why `url` cannot be probed, or nil when it starts with http:// or https://.

@@ -1,71 +1,186 @@
 import BatonModel
 import Yams
 
+/// A `uses:` step before its module is expanded.
+struct UsesSpec {
+    var id: StepID
+    var position: SourcePosition
+    var needs: [StepReference]
+    var when: ConditionSpec?
+    var onFailure: FailurePolicy?
+    var tags: [String]
+    /// `NAME@VERSION` (or a version prefix) as written, and where.
+    var module: String
+    var modulePosition: SourcePosition
+    var with: [WithEntry]
+}
+
+/// One `with:` entry of a `uses:` step.
+struct WithEntry {
+    var name: String
+    var keyPosition: SourcePosition
+    var value: Template
+}
+
+/// One entry of `steps:` as written: a step, or a `uses:` step to be replaced by a module's steps.
+enum ParsedStep {
+    case step(StepSpec)
+    case uses(UsesSpec)
+
+    var id: StepID {
+        switch self {
+        case .step(let step): return step.id
+        case .uses(let uses): return uses.id
+        }
+    }
+}
+
 /// Reads `steps:`, then checks the step graph (ids, needs, cycles) over every step it could identify.
 struct StepParser {
     let reader: NodeReader
 
     static let stepKeys = [
         "id", "name", "description", "tier", "needs", "pre", "post", "run", "shell", "env", "timeout", "retries",
-        "idempotent",
+        "idempotent", "tags", "when", "outputs", "rollback", "on_failure", "targets", "manual",
     ]
+    /// The keys of a `uses:` step; the module's steps bring everything else.
+    static let usesKeys = ["id", "name", "description", "needs", "when", "on_failure", "tags", "uses", "with"]
     /// Programs whose `-c` argument is a script: interpolating parameters into it is unsafe.
     static let shells: Set<String> = ["sh", "bash", "dash", "zsh", "ksh", "ash", "fish"]
 
-    func parseSteps(_ node: Node) -> [StepSpec] {
-        guard let items = reader.list(node, "steps") else { return [] }
+    /// The steps without errors, and the outline of every step whose id could be read.
+    func parseSteps(_ node: Node) -> (steps: [ParsedStep], outlines: [StepOutline]) {
+        guard let items = reader.list(node, "steps") else { return ([], []) }
         if items.isEmpty { reader.error("bad-value", "steps must list at least one step", at: node) }
         var outlines: [StepOutline] = []
-        var steps: [StepSpec] = []
+        var steps: [ParsedStep] = []
         for (index, item) in items.enumerated() {
             let (outline, step) = parseStep(item, number: index + 1)
             if let outline { outlines.append(outline) }
             if let step { steps.append(step) }
         }
         StepGraph.check(outlines, sink: reader.sink)
-        return steps
+        return (steps, outlines)
     }
 
-    private func parseStep(_ node: Node, number: Int) -> (StepOutline?, StepSpec?) {
+    private func parseStep(_ node: Node, number: Int) -> (StepOutline?, ParsedStep?) {
         // Name the step by its id in messages when it has a readable one.
-        let idText: String? = if case .mapping(let mapping) = node, let id = mapping["id"]?.string { id } else { nil }
+        let mapping: Node.Mapping? = if case .mapping(let mapping) = node { mapping } else { nil }
+        let idText = mapping?["id"]?.string
         let context = idText.map { "step '\($0)'" } ?? "step \(number)"
-        guard let fields = reader.fields(node, in: context, allowed: Self.stepKeys, required: ["id", "tier"]) else {
+        let usesKey = mapping?.first { $0.key.string == "uses" }?.key
+        if let usesKey, reader.moduleInputs != nil {
+            reader.error("uses-step", "\(context) uses a module, but modules cannot use other modules", at: usesKey)
             return (nil, nil)
         }
+        let conflicts = usesKey == nil ? [] : Self.stepKeys.filter { !Self.usesKeys.contains($0) }
+        guard
+            let fields = reader.fields(
+                node, in: context, allowed: usesKey == nil ? Self.stepKeys : Self.usesKeys + conflicts,
+                required: usesKey == nil ? ["id", "tier"] : ["id", "uses"])
+        else { return (nil, nil) }
         let errorsBefore = reader.sink.diagnostics.filter(\.isError).count
 
         let id = fields["id"].flatMap { parseID($0) }
-        let tier = fields["tier"].flatMap { parseTier($0, context) }
         let needs = fields["needs"].flatMap { parseNeeds($0, context) } ?? []
-        let probes = ProbeParser(reader: reader)
-        let pre = fields["pre"].flatMap { probes.parseList($0, "pre of \(context)") } ?? []
-        let post = fields["post"].flatMap { probes.parseList($0, "post of \(context)") } ?? []
-        let action = parseAction(fields, context)
-        let timeout = fields["timeout"].flatMap { reader.duration($0, "timeout of \(context)") }
-        let retries = fields["retries"].flatMap { node -> Int? in
-            guard let value = reader.int(node, "retries of \(context)") else { return nil }
-            guard value >= 0 else {
-                reader.error("bad-value", "retries of \(context) must be 0 or more, not \(value)", at: node)
-                return nil
-            }
-            return value
-        }
-        let idempotent = fields["idempotent"].flatMap { reader.bool($0, "idempotent of \(context)") }
-
         // A step whose id is misspelt still takes part in the graph checks, so steps needing it
         // do not also report `unknown-need`.
         let outlineID = id ?? idText.flatMap { text in fields["id"].map { (StepID(text), NodeReader.position($0)) } }
         let outline = outlineID.map { StepOutline(id: $0.0, position: $0.1, needs: needs) }
+        let common = CommonFields(
+            when: fields["when"].map { parseWhen($0, context) }, onFailure: fields["on_failure"].map { parseOnFailure($0, context) },
+            tags: fields["tags"].map { reader.stringList($0, "tags of \(context)") })
+
+        let parsed: ParsedStep?
+        if usesKey != nil {
+            for key in conflicts {
+                guard let position = fields.keyPosition(key) else { continue }
+                reader.sink.error(
+                    "uses-step",
+                    "\(context) uses a module, so it cannot have '\(key)'; a uses: step may only have \(Self.usesKeys.joined(separator: ", "))",
+                    at: position)
+            }
+            parsed = parseUses(fields, id: id, needs: needs, common: common, context).map(ParsedStep.uses)
+        } else {
+            parsed = parseFullStep(fields, id: id, needs: needs, common: common, context).map(ParsedStep.step)
+        }
         let errorsAfter = reader.sink.diagnostics.filter(\.isError).count
-        guard errorsAfter == errorsBefore, let id, let tier else { return (outline, nil) }
-        let step = StepSpec(
+        return (outline, errorsAfter == errorsBefore ? parsed : nil)
+    }
+
+    /// `when:`, `on_failure:` and `tags:`, which both kinds of step have (nil: absent; .some(nil): an error).
+    struct CommonFields {
+        var when: ConditionSpec??
+        var onFailure: FailurePolicy??
+        var tags: [String]??
+    }
+
+    private func parseFullStep(
+        _ fields: Fields, id: (id: StepID, position: SourcePosition)?, needs: [StepReference], common: CommonFields,
+        _ context: String
+    ) -> StepSpec? {
+        let tier = fields["tier"].flatMap { parseTier($0, context) }
+        let probes = ProbeParser(reader: reader)
+        let pre = fields["pre"].map { probes.parseList($0, "pre of \(context)") }
+        let post = fields["post"].map { probes.parseList($0, "post of \(context)") }
+        let action = parseAction(fields, context)
+        let timeout = fields["timeout"].flatMap { reader.duration($0, "timeout of \(context)") }
+        let retry = fields["retries"].flatMap { parseRetries($0, context) }
+        let idempotent = fields["idempotent"].flatMap { reader.bool($0, "idempotent of \(context)") }
+        let outputs = fields["outputs"].flatMap {
+            parseOutputs($0, context, probeCounts: [.pre: pre.map { $0?.count } ?? 0, .post: post.map { $0?.count } ?? 0])
+        }
+        let targets = fields["targets"].flatMap { parseTargets($0, context) }
+        let manual = fields["manual"].flatMap { parseManual($0, context) }
+        let rollback = fields["rollback"].flatMap { parseRollback($0, context, stepTier: tier) }
+        checkManual(fields, context)
+        if let outputsKey = fields.keyPosition("outputs"), fields["targets"] != nil {
+            reader.sink.error(
+                "output-not-allowed",
+                "\(context) runs on several hosts (targets:), so it cannot declare outputs: each host would give its own value",
+                at: outputsKey)
+        }
+        guard let id, let tier else { return nil }
+        var step = StepSpec(
             id: id.id, position: id.position, name: fields["name"].flatMap { reader.string($0, "name of \(context)") },
             description: fields["description"].flatMap { reader.string($0, "description of \(context)") },
-            tier: tier, needs: needs, pre: pre, action: action, post: post,
-            timeoutMilliseconds: timeout ?? Plan.defaultStepTimeoutMilliseconds, retries: retries ?? 0,
+            tier: tier, needs: needs, pre: (pre ?? []) ?? [], action: action, post: (post ?? []) ?? [],
+            timeoutMilliseconds: timeout ?? Plan.defaultStepTimeoutMilliseconds, retry: retry ?? RetryPolicy(),
             idempotent: idempotent ?? false)
-        return (outline, step)
+        step.tags = (common.tags ?? []) ?? []
+        step.when = common.when ?? nil
+        step.onFailure = common.onFailure ?? nil
+        step.outputs = outputs ?? []
+        step.targets = targets
+        step.manualInstructions = manual
+        step.rollback = rollback ?? .undeclared
+        if action != nil, fields["rollback"] == nil {
+            reader.sink.warning(
+                "missing-rollback",
+                "\(context) has side effects but declares no rollback; write rollback: none if there is nothing to undo",
+                at: id.position)
+        }
+        return step
+    }
+
+    private func parseUses(
+        _ fields: Fields, id: (id: StepID, position: SourcePosition)?, needs: [StepReference], common: CommonFields,
+        _ context: String
+    ) -> UsesSpec? {
+        let module = fields["uses"].flatMap { reader.string($0, "uses of \(context)") }
+        let with = fields["with"].flatMap { node -> [WithEntry]? in
+            guard let pairs = reader.pairs(node, in: "with of \(context)") else { return nil }
+            let entries = pairs.compactMap { name, key, value in
+                reader.template(value, "the value of \(name) in with of \(context)").map {
+                    WithEntry(name: name, keyPosition: NodeReader.position(key), value: $0)
+                }
+            }
+            return entries.count == pairs.count ? entries : nil
+        }
+        guard let id, let module, let modulePosition = fields["uses"].map(NodeReader.position) else { return nil }
+        return UsesSpec(
+            id: id.id, position: id.position, needs: needs, when: common.when ?? nil, onFailure: common.onFailure ?? nil,
+            tags: (common.tags ?? []) ?? [], module: module, modulePosition: modulePosition, with: with ?? [])
     }
 
     private func parseID(_ node: Node) -> (id: StepID, position: SourcePosition)? {
@@ -89,7 +204,7 @@ struct StepParser {
         }
     }
 
-    private func parseTier(_ node: Node, _ context: String) -> Tier? {
+    func parseTier(_ node: Node, _ context: String) -> Tier? {
         guard let text = reader.string(node, "tier of \(context)") else { return nil }
         guard let tier = Tier(rawValue: text) else {
             let names = Tier.allCases.map(\.rawValue)
@@ -116,7 +231,7 @@ struct StepParser {
         return needs
     }
 
-    private func parseAction(_ fields: Fields, _ context: String) -> ActionSpec? {
+    func parseAction(_ fields: Fields, _ context: String) -> ActionSpec? {
         let run = fields["run"], shell = fields["shell"]
         let env = fields["env"].flatMap { reader.environment($0, "env of \(context)") } ?? []
         if let run, let shell {
@@ -129,9 +244,10 @@ struct StepParser {
         if let shell {
             guard let script = reader.template(shell, "shell of \(context)") else { return nil }
             if !script.isLiteral {
+                let example = reader.scope == .playbook ? "params" : "inputs"
                 reader.error(
                     "unsafe-interpolation",
-                    "parameters cannot be interpolated into the shell: script of \(context); pass them with env: (e.g. env: {NAME: \"${{ params.NAME }}\"}) and write \"$NAME\" in the script",
+                    "\(example == "params" ? "parameters" : "inputs") and step outputs cannot be interpolated into the shell: script of \(context); pass them with env: (e.g. env: {NAME: \"${{ \(example).NAME }}\"}) and write \"$NAME\" in the script",
                     at: shell)
                 return nil
             }

@@ -15,6 +15,7 @@ let examplePlaybook = """
         tier: application
         run: [sh, -c, 'mkdir -p "$WORKDIR" && echo drained > "$WORKDIR/app.state"']
         env: {WORKDIR: "${{ params.workdir }}"}
+        rollback: none
         post:
           - file: {path: "${{ params.workdir }}/app.state", contains: drained}
       - id: verify-replica
@@ -24,6 +25,7 @@ let examplePlaybook = """
           - file: {path: "${{ params.workdir }}/app.state", contains: drained}
         run: [sh, -c, 'echo in-sync > "$WORKDIR/db.state"']
         env: {WORKDIR: "${{ params.workdir }}"}
+        rollback: none
         post:
           - command: {run: [cat, "${{ params.workdir }}/db.state"], stdout_contains: in-sync}
         timeout: 30s
@@ -33,6 +35,7 @@ let examplePlaybook = """
         needs: [verify-replica]
         run: [sh, -c, 'echo restarted > "$WORKDIR/platform.state"']
         env: {WORKDIR: "${{ params.workdir }}"}
+        rollback: none
         post:
           - file: {path: "${{ params.workdir }}/platform.state", contains: restarted}
       - id: restore-traffic
@@ -40,6 +43,7 @@ let examplePlaybook = """
         needs: [restart-cache]
         run: [sh, -c, 'echo serving > "$WORKDIR/app.state"']
         env: {WORKDIR: "${{ params.workdir }}"}
+        rollback: none
         post:
           - file: {path: "${{ params.workdir }}/app.state", contains: serving}
     """

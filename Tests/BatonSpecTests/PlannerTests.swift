@@ -14,6 +14,7 @@ import Testing
             tier: application
             run: [echo, "${{ params.target }}"]
             env: {TARGET: "${{params.target}}", VERBOSE: "${{ params.verbose }}"}
+            rollback: none
             post:
               - tcp: {port: "${{ params.port }}"}
               - http: {url: "http://${{ params.target }}:${{ params.port }}/health"}
@@ -80,7 +81,7 @@ import Testing
     }
 
     @Test func shellBecomesExplicitShArgv() throws {
-        let source = header + "steps:\n  - id: a\n    tier: platform\n    shell: echo hi | wc -c\n"
+        let source = header + "steps:\n  - id: a\n    tier: platform\n    shell: echo hi | wc -c\n    rollback: none\n"
         let plan = try Planner.plan(try loadClean(source), parameters: [:]).get()
         #expect(plan.steps[0].action == Action(argv: ["/bin/sh", "-c", "echo hi | wc -c"]))
     }

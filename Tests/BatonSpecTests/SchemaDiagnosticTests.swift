@@ -148,11 +148,11 @@ import Testing
         #expect(diagnostic.message.contains("did you mean 'workdir'?"))
     }
 
-    @Test func stepOutputsAreNotSupportedYet() throws {
-        let source = header + "steps:\n  - id: a\n    tier: platform\n    env: {OUT: \"${{ steps.x.outputs.y }}\"}\n"
+    @Test func otherExpressionsAreNotSupported() throws {
+        let source = header + "steps:\n  - id: a\n    tier: platform\n    env: {OUT: \"${{ env.HOME }}\"}\n"
         let diagnostic = try #require(errors(source, code: "unsupported-expression").first)
         #expect((diagnostic.line, diagnostic.column) == (9, 16))
-        #expect(diagnostic.message.contains("step outputs are not supported yet"))
+        #expect(diagnostic.message.contains("${{ steps.ID.outputs.NAME }}"))
     }
 
     @Test func parametersCannotBeInterpolatedIntoShellScripts() throws {
@@ -204,6 +204,7 @@ import Testing
               - id: a
                 tier: platform
                 run: [sh, -c, "echo ${{ params.name }}"]
+                rollback: none
             """
         let (playbook, diagnostics) = load(source)
         #expect(playbook != nil)
