@@ -75,7 +75,7 @@ struct ModuleExpander {
         step.needs =
             moduleStep.needs.isEmpty
             ? resolve(uses.needs) : moduleStep.needs.map { StepReference(id: prefixed(uses.id, $0.id), position: $0.position) }
-        step.when = moduleStep.when ?? uses.when?.mapTemplates(rewrite)
+        step.when = step.when ?? uses.when?.mapTemplates(rewrite)
         step.onFailure = moduleStep.onFailure ?? uses.onFailure
         step.tags = moduleStep.tags.isEmpty ? uses.tags : moduleStep.tags
         step.module = module.reference
