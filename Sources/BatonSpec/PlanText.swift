@@ -31,25 +31,63 @@ public enum PlanText {
             lines.append("wave \(number + 1):")
             for step in wave { lines += describe(step) }
         }
+        if !plan.rollbackSteps.isEmpty {
+            lines.append("")
+            lines.append("rollback steps (run newest-verified first under on_failure: rollback):")
+            for step in plan.rollbackSteps { lines += describe(step) }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
     private static func describe(_ step: PlannedStep) -> [String] {
         var lines = ["  \(step.id) [\(step.tier)]"]
+        if let module = step.module { lines.append("    module: \(module)") }
+        if !step.tags.isEmpty { lines.append("    tags: \(step.tags.joined(separator: ", "))") }
         if !step.needs.isEmpty { lines.append("    needs: \(step.needs.map(\.rawValue).joined(separator: ", "))") }
+        if let when = step.when { lines.append("    when: \(when)") }
+        if let targets = step.targets { lines.append("    targets: \(describe(targets))") }
         for probe in step.pre { lines.append("    pre:  \(describe(probe))") }
-        if let action = step.action {
+        if let instructions = step.manualInstructions {
+            lines.append("    manual: \(instructions)")
+        } else if let action = step.action {
             lines.append("    run:  \(action.argv.map(quoted).joined(separator: " "))")
             for name in action.env.keys.sorted() { lines.append("    env:  \(name)=\(quoted(action.env[name]!))") }
         } else {
             lines.append("    run:  (nothing; checks only)")
         }
         for probe in step.post { lines.append("    post: \(describe(probe))") }
+        for output in step.outputs { lines.append("    output: \(describe(output))") }
         var limits = "    timeout \(PlaybookDuration.format(milliseconds: step.timeoutMilliseconds))"
         limits += ", retries \(step.retries)"
+        if step.retries > 0, step.retry != RetryPolicy(count: step.retries) {
+            limits += " (backoff \(PlaybookDuration.format(milliseconds: step.retry.backoffMilliseconds))"
+            limits += " up to \(PlaybookDuration.format(milliseconds: step.retry.maximumBackoffMilliseconds)), on "
+            limits += FailureKind.allCases.filter(step.retry.on.contains).map(\.rawValue).joined(separator: ", ") + ")"
+        }
         if step.idempotent { limits += ", idempotent" }
+        if step.onFailure != .stop { limits += ", on failure \(step.onFailure.rawValue)" }
         lines.append(limits)
+        switch step.rollback {
+        case .undeclared: break
+        case .none: lines.append("    rollback: none")
+        case .step: lines.append("    rollback: \(StepID.rollback(of: step.id))")
+        }
         return lines
+    }
+
+    private static func describe(_ targets: Targets) -> String {
+        var parts = targets.labels.isEmpty
+            ? ["every agent of the tier"] : targets.labels.keys.sorted().map { "\($0)=\(quoted(targets.labels[$0]!))" }
+        if let serial = targets.serial { parts.append("serial \(serial)") }
+        if let maxErrors = targets.maxErrors { parts.append("max_errors \(maxErrors)") }
+        return parts.joined(separator: ", ")
+    }
+
+    private static func describe(_ output: OutputSpec) -> String {
+        switch output.source {
+        case .stdout(let key): return "\(output.name) (\(output.type.rawValue)) from stdout key \(quoted(key))"
+        case .probe(let phase, let index): return "\(output.name) (\(output.type.rawValue)) from \(phase.rawValue).\(index)"
+        }
     }
 
     /// A probe with what it expects (`file /x/app.state exists, contains "drained"`).
@@ -80,6 +118,7 @@ public enum PlanText {
             var text = "http GET \(http.url) returns \(http.status)"
             if let body = http.bodyContains { text += ", body contains \(quotedAlways(body))" }
             if let json = http.json { text += ", json \(json.path) equals \(quotedAlways(json.equals))" }
+            if let caFile = http.caFile { text += ", CA \(quoted(caFile))" }
             return text + " (timeout \(PlaybookDuration.format(milliseconds: http.timeoutMilliseconds)))" + retryText(probe)
         case .process(let process):
             let target: String

@@ -166,7 +166,7 @@ import Testing
         let examples = text.matches(of: /`(- (?:command|file|tcp|http|process): \{.*?\})`/).map {
             String($0.1).replacingOccurrences(of: "\\|", with: "|")
         }
-        #expect(examples.count == 29)
+        #expect(examples.count == 30)
         for example in examples {
             let source = header + "steps:\n  - id: a\n    tier: platform\n    post:\n      " + example + "\n"
             #expect(load(source).diagnostics.isEmpty, "\(example): \(load(source).diagnostics)")
