@@ -90,6 +90,10 @@ struct Interpolator {
             if !http.url.isLiteral, !url.hasPrefix("${{ steps."), let problem = ProbeParser.urlProblem(url) {
                 sink.error("bad-value", "url \(problem) after interpolation", at: http.url.position)
             }
+            if let caFile = http.caFile, url.hasPrefix("http://") {
+                sink.error(
+                    "bad-value", "ca_file only applies to https:// URLs, but the url became '\(url)'", at: caFile.position)
+            }
             return .http(
                 HTTPProbe(
                     url: url, status: integer(http.status, "status", ProbeParser.statuses),

@@ -88,8 +88,9 @@ struct StepParser {
         let outlineID = id ?? idText.flatMap { text in fields["id"].map { (StepID(text), NodeReader.position($0)) } }
         let outline = outlineID.map { StepOutline(id: $0.0, position: $0.1, needs: needs) }
         let common = CommonFields(
-            when: fields["when"].map { parseWhen($0, context) }, onFailure: fields["on_failure"].map { parseOnFailure($0, context) },
-            tags: fields["tags"].map { reader.stringList($0, "tags of \(context)") })
+            when: fields["when"].flatMap { parseWhen($0, context) },
+            onFailure: fields["on_failure"].flatMap { parseOnFailure($0, context) },
+            tags: fields["tags"].flatMap { reader.stringList($0, "tags of \(context)") } ?? [])
 
         let parsed: ParsedStep?
         if usesKey != nil {
@@ -108,11 +109,12 @@ struct StepParser {
         return (outline, errorsAfter == errorsBefore ? parsed : nil)
     }
 
-    /// `when:`, `on_failure:` and `tags:`, which both kinds of step have (nil: absent; .some(nil): an error).
+    /// `when:`, `on_failure:` and `tags:`, which both kinds of step have. A field with an error reads as
+    /// absent here; the error drops the step.
     struct CommonFields {
-        var when: ConditionSpec??
-        var onFailure: FailurePolicy??
-        var tags: [String]??
+        var when: ConditionSpec?
+        var onFailure: FailurePolicy?
+        var tags: [String]
     }
 
     private func parseFullStep(
@@ -147,9 +149,9 @@ struct StepParser {
             tier: tier, needs: needs, pre: (pre ?? []) ?? [], action: action, post: (post ?? []) ?? [],
             timeoutMilliseconds: timeout ?? Plan.defaultStepTimeoutMilliseconds, retry: retry ?? RetryPolicy(),
             idempotent: idempotent ?? false)
-        step.tags = (common.tags ?? []) ?? []
-        step.when = common.when ?? nil
-        step.onFailure = common.onFailure ?? nil
+        step.tags = common.tags
+        step.when = common.when
+        step.onFailure = common.onFailure
         step.outputs = outputs ?? []
         step.targets = targets
         step.manualInstructions = manual
@@ -179,8 +181,8 @@ struct StepParser {
         }
         guard let id, let module, let modulePosition = fields["uses"].map(NodeReader.position) else { return nil }
         return UsesSpec(
-            id: id.id, position: id.position, needs: needs, when: common.when ?? nil, onFailure: common.onFailure ?? nil,
-            tags: (common.tags ?? []) ?? [], module: module, modulePosition: modulePosition, with: with ?? [])
+            id: id.id, position: id.position, needs: needs, when: common.when, onFailure: common.onFailure,
+            tags: common.tags, module: module, modulePosition: modulePosition, with: with ?? [])
     }
 
     private func parseID(_ node: Node) -> (id: StepID, position: SourcePosition)? {

@@ -128,4 +128,45 @@ import Testing
         #expect(found.map { [$0.line, $0.column] } == [[9, 9]])
         #expect(found.first?.message.contains("'lag.measure'") == true)
     }
+
+    @Test func usesStepsCanNeedAndReadEachOther() throws {
+        let source = header + """
+            steps:
+              - id: first
+                uses: pg-replica-lag@1.0.0
+                with: {host: db1}
+              - id: second
+                uses: pg-replica-lag@1.0.0
+                needs: [first]
+                when: "${{ steps.first.outputs.lag }} == 0"
+                with: {host: db2, max_lag: "${{ steps.first.outputs.lag }}"}
+            """
+        let plan = try Planner.plan(try loadClean(source, modules: lagLibrary), parameters: [:]).get()
+        #expect(plan.step("second.reachable")?.needs == ["first.verify", "first.notify"])
+        let lag = "${{ steps.first.measure.outputs.lag_bytes }}"
+        #expect(plan.step("second.verify")?.action?.argv == ["pg-wait-lag", "${{ steps.second.measure.outputs.lag_bytes }}", lag])
+        #expect(plan.step("second.reachable")?.when == Condition(left: lag, comparison: .equals, right: "0"))
+        #expect(plan.step("second.verify")?.when?.left == "${{ steps.second.measure.outputs.lag_bytes }}")
+    }
+
+    @Test func caFileNeedsAnHTTPSURLAfterInterpolation() throws {
+        let source = header + """
+            params:
+              scheme: {default: https}
+            steps:
+              - id: a
+                tier: platform
+                post:
+                  - http: {url: "${{ params.scheme }}://db/health", ca_file: /etc/ca.pem}
+            """
+        let playbook = try loadClean(source)
+        #expect(try Planner.plan(playbook, parameters: [:]).get().steps[0].post == [
+            .http(HTTPProbe(url: "https://db/health", caFile: "/etc/ca.pem")),
+        ])
+        let failure = try #require(Planner.plan(playbook, parameters: ["scheme": "http"]).failure)
+        #expect(failure.map(\.code) == ["bad-value"])
+        #expect(failure.first.map { "\($0.line):\($0.column)" } == "12:66")
+        let literal = errors(header + "steps:\n  - id: a\n    tier: platform\n    post:\n      - http: {url: \"http://x/\", ca_file: /c}\n", code: "bad-value")
+        #expect(literal.map { [$0.line, $0.column] } == [[10, 34]])
+    }
 }
