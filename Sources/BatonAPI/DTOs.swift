@@ -9,12 +9,25 @@ public struct StartRunRequest: Codable, Sendable, Hashable {
     public var fileName: String
     public var incident: String
     public var parameters: [String: String]
+    /// The modules the playbook uses (`uses:`), as found on the client's module path.
+    public var modules: [ModuleFile]?
 
     public init(playbook: String, fileName: String, incident: String, parameters: [String: String]) {
         self.playbook = playbook
         self.fileName = fileName
         self.incident = incident
         self.parameters = parameters
+    }
+}
+
+/// A module file shipped with a run request.
+public struct ModuleFile: Codable, Sendable, Hashable {
+    public var file: String
+    public var text: String
+
+    public init(file: String, text: String) {
+        self.file = file
+        self.text = text
     }
 }
 
@@ -43,7 +56,7 @@ public struct StepView: Codable, Sendable, Hashable {
     public var id: String
     public var tier: String
     public var needs: [String]
-    /// pending, waiting, dispatched, retrying, verified, failed, unknown
+    /// pending, waiting, dispatched, retrying, verified, failed, unknown, skipped, awaiting-operator
     public var status: String
     public var attempt: Int
     public var agent: String?
@@ -55,6 +68,20 @@ public struct StepView: Codable, Sendable, Hashable {
     public var stderrTail: String?
     public var dispatchedAt: Int64?
     public var finishedAt: Int64?
+    /// For a fan-out child: the step it belongs to.
+    public var parent: String?
+    /// `NAME@VERSION` of the module the step came from.
+    public var module: String?
+    /// Why the step was skipped or how a fanned-out step concluded; a manual step's evidence.
+    public var note: String?
+    /// The operator who completed a manual step.
+    public var completedBy: String?
+    /// A manual step's instructions.
+    public var instructions: String?
+    /// The outputs of the last report.
+    public var outputs: [String: String]?
+    /// precondition, action, timeout, postcondition or output, when the last attempt failed.
+    public var failureKind: String?
 
     public init(
         id: String, tier: String, needs: [String], status: String, attempt: Int, agent: String?, waitingReason: String?,
@@ -85,13 +112,17 @@ public struct RunView: Codable, Sendable, Hashable {
     public var playbookVersion: String
     public var planHash: String
     public var parameters: [String: String]
-    /// running, blocked (an operator must decide), succeeded, failed
+    /// running, blocked (an operator must decide), succeeded, failed, rolling-back, rolled-back
     public var phase: String
     public var reason: String
     public var startedBy: String
     public var startedAt: Int64
     public var finishedAt: Int64?
     public var steps: [StepView]
+    /// The step whose failure started a rollback.
+    public var rollbackTrigger: String?
+    /// The compensating steps being run, in order (nil until a rollback is planned).
+    public var compensation: [String]?
 
     public init(
         runID: String, incident: String, playbook: String, playbookVersion: String, planHash: String,
@@ -112,8 +143,51 @@ public struct RunView: Codable, Sendable, Hashable {
         self.steps = steps
     }
 
-    /// Nothing more happens without an operator: succeeded, failed or blocked.
-    public var isFinished: Bool { phase != "running" }
+    /// Nothing more happens without an operator: succeeded, failed, rolled back or blocked.
+    public var isFinished: Bool { phase != "running" && phase != "rolling-back" }
+}
+
+/// `GET /v1/runs/{id}/rollback-plan`: the compensating steps that run (or would run now), in order.
+public struct RollbackPlanView: Codable, Sendable, Hashable {
+    public var runID: String
+    /// True once the rollback has been planned: `steps` is what runs. False: a preview of what would run now.
+    public var planned: Bool
+    public var trigger: String?
+    public var steps: [RollbackStepView]
+
+    public init(runID: String, planned: Bool, trigger: String?, steps: [RollbackStepView]) {
+        self.runID = runID
+        self.planned = planned
+        self.trigger = trigger
+        self.steps = steps
+    }
+}
+
+public struct RollbackStepView: Codable, Sendable, Hashable {
+    /// The compensating step (`restart-app~rollback`).
+    public var id: String
+    /// The step it undoes.
+    public var undoes: String
+    public var tier: String
+    public var argv: [String]
+    public var post: [String]
+    /// Its status in the run (pending until it runs).
+    public var status: String
+
+    public init(id: String, undoes: String, tier: String, argv: [String], post: [String], status: String) {
+        self.id = id
+        self.undoes = undoes
+        self.tier = tier
+        self.argv = argv
+        self.post = post
+        self.status = status
+    }
+}
+
+/// `POST /v1/runs/{id}/steps/{step}/complete`.
+public struct CompleteStepRequest: Codable, Sendable, Hashable {
+    public var evidence: String
+    public init(evidence: String) { self.evidence = evidence }
 }
 
 public struct RunList: Codable, Sendable, Hashable {

@@ -26,6 +26,7 @@ enum Console {
         case red = "31"
         case green = "32"
         case yellow = "33"
+        case magenta = "35"
         case cyan = "36"
     }
 

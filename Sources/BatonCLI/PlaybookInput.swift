@@ -58,24 +58,41 @@ enum PlaybookInput {
         return parts.joined(separator: ", ")
     }
 
-    /// Reads, loads and plans `path`; returns the plan and the file's text. Diagnostics go to stderr
-    /// (text) or, with errors in JSON mode, to stdout as a lint report; errors end the command with exit code 1.
+    /// Loads `source` (read from `path`) with the modules found on the module path: `modules/` beside
+    /// the playbook, then each `--module-path`, then `BATON_MODULE_PATH` (colon-separated).
+    /// Returns the playbook (nil on errors), every diagnostic, and the sources of the modules it uses.
+    static func load(
+        _ source: String, path: String, modules: ModuleOptions
+    ) -> (playbook: Playbook?, diagnostics: [Diagnostic], modules: [ModuleSource]) {
+        let (library, libraryDiagnostics) = ModuleLibrary.scan(directories: modules.searchPath(besides: path))
+        let (playbook, diagnostics) = PlaybookLoader.load(source: source, file: displayName(path), modules: library)
+        let used = playbook.map { library.restricted(to: $0.modules).sources } ?? []
+        // A broken module nobody uses is not this playbook's problem.
+        let relevant = libraryDiagnostics.filter { diagnostic in
+            diagnostic.isError == false || playbook == nil || used.contains { $0.file == diagnostic.file }
+        }
+        return (playbook, relevant + diagnostics, used)
+    }
+
+    /// Reads, loads and plans `path`; returns the plan, the file's text and the modules it uses.
+    /// Diagnostics go to stderr (text) or, with errors in JSON mode, to stdout as a lint report;
+    /// errors end the command with exit code 1.
     static func plan(
-        _ path: String, parameters: [String: String], format: OutputFormat
-    ) throws -> (plan: Plan, source: String) {
+        _ path: String, parameters: [String: String], modules moduleOptions: ModuleOptions, format: OutputFormat
+    ) throws -> (plan: Plan, source: String, modules: [ModuleSource]) {
         let source: String
         switch read(path) {
         case .success(let text): source = text
         case .failure(let diagnostic): throw report([diagnostic], file: displayName(path), format: format)
         }
-        let (playbook, diagnostics) = PlaybookLoader.load(source: source, file: displayName(path))
+        let (playbook, diagnostics, modules) = load(source, path: path, modules: moduleOptions)
         guard let playbook else { throw report(diagnostics, file: displayName(path), format: format) }
         switch Planner.plan(playbook, parameters: parameters) {
         case .failure(let planDiagnostics):
             throw report(diagnostics + planDiagnostics.all, file: displayName(path), format: format)
         case .success(let plan):
             print(diagnostics, to: .err)
-            return (plan, source)
+            return (plan, source, modules)
         }
     }
 
@@ -119,6 +136,33 @@ struct LintReport: Encodable {
     }
 
     var files: [FileReport]
+}
+
+/// `--module-path DIR` (repeatable), shared by `playbook lint`, `playbook plan` and `run start`.
+struct ModuleOptions: ParsableArguments {
+    @Option(
+        name: .customLong("module-path"),
+        help: ArgumentHelp(
+            "A directory searched (recursively) for modules used with `uses:` (repeatable). `modules/` beside the playbook and BATON_MODULE_PATH (colon-separated) are searched too.",
+            valueName: "dir"))
+    var directories: [String] = []
+
+    /// `modules/` beside the playbook (if it exists), then the given directories, then BATON_MODULE_PATH.
+    func searchPath(besides playbook: String) -> [String] {
+        var path: [String] = []
+        if playbook != "-" {
+            let beside = URL(fileURLWithPath: playbook).deletingLastPathComponent().appendingPathComponent("modules").path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: beside, isDirectory: &isDirectory), isDirectory.boolValue {
+                path.append(beside)
+            }
+        }
+        path += directories
+        if let environment = ProcessInfo.processInfo.environment["BATON_MODULE_PATH"] {
+            path += environment.split(separator: ":").map(String.init).filter { !$0.isEmpty }
+        }
+        return path
+    }
 }
 
 /// `--param name=value` (repeatable), shared by `playbook plan` and `run start`.

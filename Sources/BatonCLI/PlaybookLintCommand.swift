@@ -25,6 +25,8 @@ struct PlaybookLintCommand: ParsableCommand {
     @Option(help: "Output format: text, or json ({\"files\":[{\"file\",\"ok\",\"diagnostics\"}]}).")
     var format: OutputFormat = .text
 
+    @OptionGroup var modules: ModuleOptions
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one playbook file to lint") }
     }
@@ -40,7 +42,7 @@ struct PlaybookLintCommand: ParsableCommand {
                 diagnostics = [diagnostic]
                 summary = Console.styled(PlaybookInput.counts(diagnostics), .red)
             case .success(let source):
-                let (playbook, found) = PlaybookLoader.load(source: source, file: PlaybookInput.displayName(file))
+                let (playbook, found, _) = PlaybookInput.load(source, path: file, modules: modules)
                 diagnostics = found
                 if let playbook {
                     let steps = "\(playbook.steps.count) step\(playbook.steps.count == 1 ? "" : "s")"

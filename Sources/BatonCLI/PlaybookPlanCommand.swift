@@ -26,11 +26,14 @@ struct PlaybookPlanCommand: ParsableCommand {
 
     @OptionGroup var parameters: ParameterOptions
 
+    @OptionGroup var modules: ModuleOptions
+
     @Option(help: "Output format: text, or json (the plan as JSON, sorted keys).")
     var format: OutputFormat = .text
 
     func run() throws {
-        let (plan, _) = try PlaybookInput.plan(file, parameters: try parameters.values(), format: format)
+        let (plan, _, _) = try PlaybookInput.plan(
+            file, parameters: try parameters.values(), modules: modules, format: format)
         switch format {
         case .text: Console.out(PlanText.render(plan), terminator: "")
         case .json: try Console.printJSON(plan)

@@ -13,10 +13,15 @@ struct RunCommand: AsyncParsableCommand {
               baton run start cache.yaml --incident INC-42 --param workdir=/srv/demo --wait
               baton run status r-000001-3f2a
               baton run watch r-000001-3f2a
+              baton run complete-step r-000001-3f2a confirm-failover --evidence "DBA confirmed"
+              baton run rollback-plan r-000001-3f2a
 
-            Exit status: 0 on success; 1 when the run failed or the coordinator refused the request; \
+            Exit status: 0 on success; 1 when the run failed (or was rolled back) or the coordinator refused the request; \
             2 when the coordinator cannot be reached or fails.
             """,
-        subcommands: [RunStartCommand.self, RunListCommand.self, RunStatusCommand.self, RunWatchCommand.self]
+        subcommands: [
+            RunStartCommand.self, RunListCommand.self, RunStatusCommand.self, RunWatchCommand.self,
+            RunCompleteStepCommand.self, RunRollbackPlanCommand.self,
+        ]
     )
 }

@@ -33,6 +33,12 @@ enum RunFollower {
             if printing, statuses != lastStatuses, !run.steps.isEmpty {
                 Console.out(Console.styled("-- " + RunViewText.progress(run), .dim))
             }
+            if printing, statuses != lastStatuses {
+                for step in run.steps where step.status == "awaiting-operator" {
+                    Console.out(
+                        "step \(step.id) waits for an operator: \(step.instructions ?? "")\n  when done: baton run complete-step \(run.runID) \(step.id) --evidence TEXT")
+                }
+            }
             lastStatuses = statuses
             if run.isFinished {
                 if printing {
@@ -51,7 +57,7 @@ enum RunFollower {
         return "\(Console.styled(TimeText.clock(entry.at), .dim))  \(Console.styled(step, .bold))  \(entry.summary)"
     }
 
-    /// 0 when the run succeeded, 3 when it is blocked waiting for an operator, 1 otherwise.
+    /// 0 when the run succeeded, 3 when it is blocked waiting for an operator, 1 otherwise (failed, rolled back).
     static func exitCode(for run: RunView) -> ExitCode {
         switch run.phase {
         case "succeeded": return .success

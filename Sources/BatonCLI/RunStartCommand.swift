@@ -1,5 +1,6 @@
 import ArgumentParser
 import BatonAPI
+import BatonSpec
 import Foundation
 
 /// `baton run start FILE --incident ID`
@@ -31,6 +32,8 @@ struct RunStartCommand: AsyncParsableCommand {
 
     @OptionGroup var parameters: ParameterOptions
 
+    @OptionGroup var modules: ModuleOptions
+
     @Flag(help: "Follow the run until it finishes; exit 0 if it succeeded, 1 if it failed, 3 if blocked.")
     var wait = false
 
@@ -51,8 +54,9 @@ struct RunStartCommand: AsyncParsableCommand {
 
     func run() async throws {
         let values = try parameters.values()
-        let (_, source) = try PlaybookInput.plan(file, parameters: values, format: format)
-        let request = StartRunRequest(playbook: source, fileName: file, incident: incident, parameters: values)
+        let (_, source, moduleSources) = try PlaybookInput.plan(file, parameters: values, modules: modules, format: format)
+        var request = StartRunRequest(playbook: source, fileName: file, incident: incident, parameters: values)
+        request.modules = moduleSources.map { ModuleFile(file: $0.file, text: $0.text) }
         let (wait, format, interval) = (wait, format, intervalMilliseconds)
         let finished: RunView? = try await CoordinatorClient.with(connection) { client in
             let started: StartRunResponse = try await client.post("/v1/runs", request)

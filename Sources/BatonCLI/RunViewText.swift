@@ -31,7 +31,7 @@ enum RunViewText {
         for step in run.steps {
             table.add([
                 step.id, step.tier, step.status, step.attempt > 0 ? "\(step.attempt)" : "-", step.agent ?? "-",
-                duration(step, now: now), step.reason ?? step.waitingReason ?? "",
+                duration(step, now: now), detail(step),
             ])
         }
         return table.render()
@@ -88,7 +88,8 @@ enum RunViewText {
         switch phase {
         case "succeeded": return .green
         case "failed": return .red
-        case "running": return .cyan
+        case "running", "rolling-back": return .cyan
+        case "rolled-back": return .magenta
         default: return .yellow
         }
     }
@@ -97,10 +98,23 @@ enum RunViewText {
         switch status {
         case "verified": return .green
         case "failed": return .red
-        case "unknown", "retrying": return .yellow
+        case "unknown", "retrying", "awaiting-operator": return .yellow
         case "dispatched": return .cyan
+        case "skipped": return .dim
         default: return nil
         }
+    }
+
+    /// The reason column: failure reason, why it waits or was skipped, who completed a manual step.
+    private static func detail(_ step: StepView) -> String {
+        if let by = step.completedBy { return "completed by \(by): \(step.note ?? "")" }
+        if step.status == "awaiting-operator" { return "manual: \(step.instructions ?? "")" }
+        if step.status == "skipped" || step.parent == nil && step.note != nil && step.reason == nil { return step.note ?? "" }
+        var text = step.reason ?? step.waitingReason ?? ""
+        if let outputs = step.outputs, step.status == "verified" {
+            text = outputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
+        return text
     }
 
     private static func duration(_ step: StepView, now: Int64) -> String {

@@ -28,6 +28,10 @@ struct OperatorHandlers: Sendable {
             return try await runJournal(request, context: context)
         case .listAgents:
             return JSONResponse.make(AgentList(agents: await coordinator.agentViews()))
+        case .rollbackPlan:
+            return try await rollbackPlan(context: context)
+        case .completeStep:
+            return try await completeStep(request, context: context)
         }
     }
 }

@@ -9,11 +9,13 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
     case getRun
     case runJournal
     case listAgents
+    case rollbackPlan
+    case completeStep
 
     public var method: HTTPRequest.Method {
         switch self {
-        case .startRun: .post
-        case .health, .listRuns, .getRun, .runJournal, .listAgents: .get
+        case .startRun, .completeStep: .post
+        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan: .get
         }
     }
 
@@ -24,6 +26,8 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         case .getRun: "/v1/runs/{id}"
         case .runJournal: "/v1/runs/{id}/journal"
         case .listAgents: "/v1/agents"
+        case .rollbackPlan: "/v1/runs/{id}/rollback-plan"
+        case .completeStep: "/v1/runs/{id}/steps/{step}/complete"
         }
     }
 

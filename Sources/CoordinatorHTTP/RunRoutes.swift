@@ -23,7 +23,8 @@ extension OperatorHandlers {
             throw APIError.badRequest("incident must not be empty; name the incident this run responds to")
         }
         let fileName = body.fileName.isEmpty ? "playbook.yaml" : body.fileName
-        let plan = try Self.plan(source: body.playbook, fileName: fileName, parameters: body.parameters)
+        let modules = (body.modules ?? []).map { ModuleSource(file: $0.file, text: $0.text) }
+        let plan = try Self.plan(source: body.playbook, fileName: fileName, parameters: body.parameters, modules: modules)
         let runID = try await coordinator.startRun(plan: plan, incident: incident, startedBy: operatorIdentity.startedBy)
         context.logger.info(
             "run started",
@@ -34,8 +35,12 @@ extension OperatorHandlers {
     }
 
     /// Loads and plans a playbook; any error diagnostic becomes a 400 listing every diagnostic.
-    static func plan(source: String, fileName: String, parameters: [String: String]) throws(APIError) -> Plan {
-        let (playbook, loadDiagnostics) = PlaybookLoader.load(source: source, file: fileName)
+    static func plan(
+        source: String, fileName: String, parameters: [String: String], modules: [ModuleSource] = []
+    ) throws(APIError) -> Plan {
+        let (library, libraryDiagnostics) = ModuleLibrary.make(modules)
+        guard !libraryDiagnostics.containsErrors else { throw invalidPlaybook(libraryDiagnostics) }
+        let (playbook, loadDiagnostics) = PlaybookLoader.load(source: source, file: fileName, modules: library)
         guard let playbook, !loadDiagnostics.containsErrors else {
             throw invalidPlaybook(loadDiagnostics)
         }
@@ -85,6 +90,31 @@ extension OperatorHandlers {
         guard await coordinator.run(runID) != nil else { throw APIError.notFound("no run \(runID)") }
         let records = try await coordinator.journal(runID: runID, after: after, limit: limit)
         return JSONResponse.make(JournalPage(entries: records.map(JournalEntryView.init)))
+    }
+
+    /// `GET /v1/runs/{id}/rollback-plan`: the compensation plan being run, or a preview of what would run now.
+    func rollbackPlan(context: OperatorRequestContext) async throws -> Response {
+        let runID = try Self.runID(context)
+        guard let run = await coordinator.run(runID) else { throw APIError.notFound("no run \(runID)") }
+        return JSONResponse.make(RollbackPlanView(run))
+    }
+
+    /// `POST /v1/runs/{id}/steps/{step}/complete` `{"evidence": "..."}`: an operator completes a manual step.
+    func completeStep(_ request: Request, context: OperatorRequestContext) async throws -> Response {
+        let operatorIdentity = try context.requireOperator()
+        let runID = try Self.runID(context)
+        guard let step = context.parameters.get("step"), !step.isEmpty else {
+            throw APIError.badRequest("the step id is missing from the path")
+        }
+        let body = try await RequestInput.decodeJSON(CompleteStepRequest.self, from: request, limit: maxBodySize)
+        guard await coordinator.run(runID) != nil else { throw APIError.notFound("no run \(runID)") }
+        do {
+            try await coordinator.completeStep(runID, StepID(step), by: operatorIdentity.startedBy, evidence: body.evidence)
+        } catch let error as CoordinatorError {
+            throw APIError(.conflict, error.message)
+        }
+        guard let run = await coordinator.run(runID) else { throw APIError.notFound("no run \(runID)") }
+        return JSONResponse.make(RunView(run))
     }
 
     private static func runID(_ context: OperatorRequestContext) throws(APIError) -> RunID {

@@ -11,21 +11,43 @@ extension RunView {
             playbookVersion: run.plan.playbookVersion, planHash: run.plan.hash, parameters: run.plan.parameters,
             phase: run.phase.rawValue, reason: run.reason, startedBy: run.startedBy,
             startedAt: run.startedAt.millisecondsSinceEpoch, finishedAt: run.finishedAt?.millisecondsSinceEpoch,
-            steps: run.plan.steps.compactMap { planned in
-                run.steps[planned.id].map { StepView($0, needs: planned.needs) }
+            steps: run.orderedSteps.map { StepView($0, planned: run.planned($0.id)) })
+        rollbackTrigger = run.rollbackTrigger?.rawValue
+        compensation = run.compensation?.map(\.rawValue)
+    }
+}
+
+extension RollbackPlanView {
+    public init(_ run: RunState) {
+        self.init(
+            runID: run.runID.rawValue, planned: run.compensation != nil, trigger: run.rollbackTrigger?.rawValue,
+            steps: run.compensationPlan.compactMap { id in
+                guard let planned = run.plan.step(id) else { return nil }
+                return RollbackStepView(
+                    id: id.rawValue, undoes: String(id.rawValue.dropLast("~rollback".count)), tier: planned.tier.rawValue,
+                    argv: planned.action?.argv ?? [], post: planned.post.map(\.description),
+                    status: run.steps[id]?.status.rawValue ?? StepStatus.pending.rawValue)
             })
     }
 }
 
 extension StepView {
-    init(_ step: StepState, needs: [StepID]) {
+    init(_ step: StepState, planned: PlannedStep?) {
         let report = step.lastReport
+        let needs = step.parent == nil ? planned?.needs ?? [] : []
         self.init(
             id: step.id.rawValue, tier: step.tier.rawValue, needs: needs.map(\.rawValue), status: step.status.rawValue,
             attempt: step.attempt, agent: step.agent?.description, waitingReason: step.waitingReason,
             reason: report.flatMap { $0.reason.isEmpty ? nil : $0.reason }, exitCode: report?.exitCode,
             evidence: report?.evidence ?? [], stdoutTail: report?.stdoutTail, stderrTail: report?.stderrTail,
             dispatchedAt: step.dispatchedAt?.millisecondsSinceEpoch, finishedAt: step.finishedAt?.millisecondsSinceEpoch)
+        parent = step.parent?.rawValue
+        module = planned?.module
+        note = step.note
+        completedBy = step.completedBy
+        instructions = planned?.manualInstructions
+        outputs = report.flatMap { $0.outputs.isEmpty ? nil : $0.outputs }
+        failureKind = report?.failureKind?.rawValue
     }
 }
 

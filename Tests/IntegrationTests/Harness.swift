@@ -160,7 +160,7 @@ final class Cluster: @unchecked Sendable {
 
     /// Polls the run until it is no longer running.
     func waitForRun(_ runID: String, timeout: TimeInterval = 60) throws -> [String: Any] {
-        try waitForRun(runID, timeout: timeout) { $0["phase"] as? String != "running" }
+        try waitForRun(runID, timeout: timeout) { !["running", "rolling-back"].contains($0["phase"] as? String ?? "") }
     }
 
     func log(_ name: String) -> String {
