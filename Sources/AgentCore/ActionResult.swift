@@ -8,12 +8,19 @@ public struct ActionResult: Hashable, Sendable {
     public var timedOut: Bool
     /// Why the process could not start (`no such file: restart-cache`), if it could not.
     public var spawnError: String?
+    /// The end of stdout kept for the report.
     public var stdoutTail: String
     public var stderrTail: String
+    /// Stdout as far as outputs read it: all of it, or its end when `stdoutTruncated`. Longer than
+    /// `stdoutTail`; never journaled or reported.
+    public var stdout: String
+    /// True when stdout was longer than what `stdout` keeps.
+    public var stdoutTruncated: Bool
 
+    /// `stdout` defaults to `stdoutTail` (for callers that keep only one).
     public init(
         exitCode: Int32?, terminatingSignal: Int32? = nil, timedOut: Bool = false, spawnError: String? = nil,
-        stdoutTail: String = "", stderrTail: String = ""
+        stdoutTail: String = "", stderrTail: String = "", stdout: String? = nil, stdoutTruncated: Bool = false
     ) {
         self.exitCode = exitCode
         self.terminatingSignal = terminatingSignal
@@ -21,15 +28,19 @@ public struct ActionResult: Hashable, Sendable {
         self.spawnError = spawnError
         self.stdoutTail = stdoutTail
         self.stderrTail = stderrTail
+        self.stdout = stdout ?? stdoutTail
+        self.stdoutTruncated = stdoutTruncated
     }
 
-    /// Why the action counts as failed, or nil when it exited 0.
-    func failureReason(timeoutMilliseconds: Int64) -> String? {
-        if let spawnError { return "action could not start: \(spawnError)" }
-        if timedOut { return "action timed out after \(Self.describe(milliseconds: timeoutMilliseconds)); its process group was killed" }
-        if let terminatingSignal { return "action was killed by signal \(terminatingSignal)" }
-        guard let exitCode else { return "action ended without an exit code" }
-        return exitCode == 0 ? nil : "action exited with code \(exitCode)"
+    /// What failed and why, or nil when the action exited 0.
+    func failure(timeoutMilliseconds: Int64) -> (kind: FailureKind, reason: String)? {
+        if let spawnError { return (.action, "action could not start: \(spawnError)") }
+        if timedOut {
+            return (.timeout, "action timed out after \(Self.describe(milliseconds: timeoutMilliseconds)); its process group was killed")
+        }
+        if let terminatingSignal { return (.action, "action was killed by signal \(terminatingSignal)") }
+        guard let exitCode else { return (.action, "action ended without an exit code") }
+        return exitCode == 0 ? nil : (.action, "action exited with code \(exitCode)")
     }
 
     static func describe(milliseconds: Int64) -> String {

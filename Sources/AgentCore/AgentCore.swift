@@ -86,8 +86,8 @@ public struct AgentCore: Sendable {
             case .done?, nil: return []
             }
             return finish(
-                assignment, startedAt: startedAt, outcome: .unknown,
-                reason: "abandoned: the agent shut down while the attempt ran; whether its action took effect is unknown",
+                assignment, startedAt: startedAt,
+                .unknown("abandoned: the agent shut down while the attempt ran; whether its action took effect is unknown"),
                 evidence: [], result: nil, now: now)
         case .reconcileRequested(let keys):
             var states: [AttemptKey: AttemptState] = [:]
@@ -164,8 +164,10 @@ public struct AgentCore: Sendable {
         case (.checkingPreconditions(let assignment, let startedAt), .pre):
             if let failed = evidence.first(where: { !$0.passed }) {
                 return finish(
-                    assignment, startedAt: startedAt, outcome: .failed,
-                    reason: "precondition failed: \(failed.probe): expected \(failed.expected), observed \(failed.observed)",
+                    assignment, startedAt: startedAt,
+                    .failed(
+                        .precondition,
+                        "precondition failed: \(failed.probe): expected \(failed.expected), observed \(failed.observed)"),
                     evidence: evidence, result: nil, now: now)
             }
             return start(assignment, startedAt: startedAt, evidence: evidence, now: now)
@@ -173,11 +175,13 @@ public struct AgentCore: Sendable {
             let all = earlier + evidence
             if let failed = evidence.first(where: { !$0.passed }) {
                 return finish(
-                    assignment, startedAt: startedAt, outcome: .failed,
-                    reason: "postcondition failed: \(failed.probe): expected \(failed.expected), observed \(failed.observed)",
+                    assignment, startedAt: startedAt,
+                    .failed(
+                        .postcondition,
+                        "postcondition failed: \(failed.probe): expected \(failed.expected), observed \(failed.observed)"),
                     evidence: all, result: result, now: now)
             }
-            return finish(assignment, startedAt: startedAt, outcome: .verified, reason: "", evidence: all, result: result, now: now)
+            return succeed(assignment, startedAt: startedAt, evidence: all, result: result, now: now)
         default:
             return []
         }
@@ -193,9 +197,9 @@ public struct AgentCore: Sendable {
 
     private mutating func actionFinished(_ key: AttemptKey, _ result: ActionResult, now: Instant) -> [Effect] {
         guard case .running(let assignment, let startedAt, let evidence) = attempts[key] else { return [] }
-        if let reason = result.failureReason(timeoutMilliseconds: assignment.timeoutMilliseconds) {
+        if let failure = result.failure(timeoutMilliseconds: assignment.timeoutMilliseconds) {
             return finish(
-                assignment, startedAt: startedAt, outcome: .failed, reason: reason, evidence: evidence, result: result,
+                assignment, startedAt: startedAt, .failed(failure.kind, failure.reason), evidence: evidence, result: result,
                 now: now)
         }
         return checkPostconditions(assignment, startedAt: startedAt, evidence: evidence, result: result, now: now)
@@ -205,23 +209,47 @@ public struct AgentCore: Sendable {
         _ assignment: Assignment, startedAt: Instant, evidence: [Evidence], result: ActionResult?, now: Instant
     ) -> [Effect] {
         if assignment.post.isEmpty {
-            return finish(
-                assignment, startedAt: startedAt, outcome: .verified, reason: "", evidence: evidence, result: result,
-                now: now)
+            return succeed(assignment, startedAt: startedAt, evidence: evidence, result: result, now: now)
         }
         attempts[assignment.key] = .checkingPostconditions(
             assignment, startedAt: startedAt, evidence: evidence, result: result)
         return [.evaluateProbes(assignment.key, .post, assignment.post)]
     }
 
-    private mutating func finish(
-        _ assignment: Assignment, startedAt: Instant, outcome: Outcome, reason: String, evidence: [Evidence],
-        result: ActionResult?, now: Instant
+    /// The action and postconditions succeeded: the attempt is verified once its outputs are extracted.
+    private mutating func succeed(
+        _ assignment: Assignment, startedAt: Instant, evidence: [Evidence], result: ActionResult?, now: Instant
     ) -> [Effect] {
-        let report = StepReport(
-            runID: assignment.runID, stepID: assignment.stepID, attempt: assignment.attempt, outcome: outcome,
-            reason: reason, exitCode: result?.exitCode, evidence: evidence, stdoutTail: result?.stdoutTail ?? "",
+        let verdict: Verdict
+        switch OutputExtraction.extract(assignment.outputs, result: result, evidence: evidence) {
+        case .values(let outputs): verdict = .verified(outputs)
+        case .failed(let reason): verdict = .failed(.output, reason)
+        }
+        return finish(assignment, startedAt: startedAt, verdict, evidence: evidence, result: result, now: now)
+    }
+
+    private enum Verdict {
+        case verified([String: String])
+        case failed(FailureKind, String)
+        case unknown(String)
+    }
+
+    private mutating func finish(
+        _ assignment: Assignment, startedAt: Instant, _ verdict: Verdict, evidence: [Evidence], result: ActionResult?,
+        now: Instant
+    ) -> [Effect] {
+        var report = StepReport(
+            runID: assignment.runID, stepID: assignment.stepID, attempt: assignment.attempt, outcome: .verified,
+            exitCode: result?.exitCode, evidence: evidence, stdoutTail: result?.stdoutTail ?? "",
             stderrTail: result?.stderrTail ?? "", startedAt: startedAt, finishedAt: now)
+        switch verdict {
+        case .verified(let outputs):
+            report.outputs = outputs
+        case .failed(let kind, let reason):
+            (report.outcome, report.failureKind, report.reason) = (.failed, kind, reason)
+        case .unknown(let reason):
+            (report.outcome, report.reason) = (.unknown, reason)
+        }
         attempts[assignment.key] = .done(report)
         outbox.append(report)
         return [.record(report), .send(report)]

@@ -121,7 +121,9 @@ public actor AgentRuntime {
             hello.hello = .with {
                 $0.protocolVersion = ProtocolVersion.current
                 $0.agentVersion = configuration.agentVersion
-                $0.capabilities = ["probe.command", "probe.file", "probe.tcp", "probe.http"]
+                $0.capabilities = [
+                    "probe.command", "probe.file", "probe.tcp", "probe.http", "probe.https", "probe.process", "outputs",
+                ]
                 $0.labels = configuration.labels
                 $0.unacknowledgedReports = core.outbox.map(Baton_V1_Report.init)
             }
@@ -209,18 +211,14 @@ public actor AgentRuntime {
                 let journal = self.journal
                 let logger = self.logger
                 work[key] = Task {
-                    let result = await runner.run(
-                        argv: action.argv, env: action.env, timeoutMilliseconds: timeout,
+                    let result = await ActionExecution.run(
+                        action, timeoutMilliseconds: timeout, runner: runner,
                         onSpawn: { processGroup in
                             do { try journal?.append(.started(key, processGroup: processGroup), durable: false) } catch {
                                 logger.error("cannot journal the process group of \(key): \(error)")
                             }
                         })
-                    let actionResult = ActionResult(
-                        exitCode: result.exitCode, terminatingSignal: result.terminatingSignal,
-                        timedOut: result.timedOut, spawnError: result.spawnError, stdoutTail: result.stdout,
-                        stderrTail: result.stderr)
-                    self.finished(key, .actionFinished(key, actionResult, now: WallClock.now()))
+                    self.finished(key, .actionFinished(key, result, now: WallClock.now()))
                 }
             case .record(let report):
                 journalOrDie(.completed(report))

@@ -70,6 +70,7 @@ extension Baton_V1_Probe {
                 $0.timeoutMs = UInt64(max(0, http.timeoutMilliseconds))
                 if let body = http.bodyContains { $0.bodyContains = body }
                 if let json = http.json { $0.json = Baton_V1_JsonCheck(json) }
+                if let caFile = http.caFile { $0.caFile = caFile }
             }
         case .process(let process):
             self.process = .with {
@@ -139,11 +140,12 @@ extension Baton_V1_Probe {
                     host: tcp.host, port: Int(tcp.port), state: tcp.expectOpen ? .open : .closed,
                     timeoutMilliseconds: Int64(clamping: tcp.timeoutMs)))
         case .http(let http):
+            if http.hasCaFile, http.caFile.isEmpty { throw WireError.malformedField("http probe has an empty ca_file") }
             return .http(
                 HTTPProbe(
                     url: http.url, status: Int(http.status), timeoutMilliseconds: Int64(clamping: http.timeoutMs),
                     bodyContains: http.hasBodyContains ? http.bodyContains : nil,
-                    json: http.hasJson ? try http.json.model() : nil))
+                    json: http.hasJson ? try http.json.model() : nil, caFile: http.hasCaFile ? http.caFile : nil))
         case .process(let process):
             switch process.target {
             case .name(let name) where !name.isEmpty:
@@ -170,6 +172,7 @@ extension Baton_V1_Assignment {
         if let action = assignment.action { self.action = Baton_V1_Action(action) }
         post = assignment.post.map(Baton_V1_Probe.init)
         timeoutMs = UInt64(max(0, assignment.timeoutMilliseconds))
+        outputs = assignment.outputs.map(Baton_V1_OutputSpec.init)
     }
 
     public func model() throws -> Assignment {
@@ -179,14 +182,15 @@ extension Baton_V1_Assignment {
         return Assignment(
             runID: RunID(runID), stepID: StepID(stepID), attempt: Int(attempt), epoch: coordinatorEpoch,
             pre: try pre.map { try $0.model() }, action: hasAction ? try action.model() : nil,
-            post: try post.map { try $0.model() }, timeoutMilliseconds: Int64(clamping: timeoutMs))
+            post: try post.map { try $0.model() }, timeoutMilliseconds: Int64(clamping: timeoutMs),
+            outputs: try outputsModel())
     }
 }
 
 extension Baton_V1_Evidence {
     public init(_ evidence: Evidence) {
         self.init()
-        phase = evidence.phase == .pre ? .pre : .post
+        phase = Baton_V1_Phase(evidence.phase)
         probe = evidence.probe
         expected = evidence.expected
         observed = evidence.observed
@@ -195,12 +199,7 @@ extension Baton_V1_Evidence {
     }
 
     public func model() throws -> Evidence {
-        let phase: ProbePhase
-        switch self.phase {
-        case .pre: phase = .pre
-        case .post: phase = .post
-        default: throw WireError.malformedField("evidence without a phase")
-        }
+        guard let phase = phase.modelPhase else { throw WireError.malformedField("evidence without a phase") }
         return Evidence(
             phase: phase, probe: probe, expected: expected, observed: observed, passed: passed,
             at: Instant(millisecondsSinceEpoch: atMs))
@@ -225,6 +224,8 @@ extension Baton_V1_Report {
         stderrTail = report.stderrTail
         startedAtMs = report.startedAt.millisecondsSinceEpoch
         finishedAtMs = report.finishedAt.millisecondsSinceEpoch
+        outputs = report.outputs
+        failureKind = Baton_V1_FailureKind(report.failureKind)
     }
 
     public func model() throws -> StepReport {
@@ -238,12 +239,13 @@ extension Baton_V1_Report {
         case .unknown: outcome = .unknown
         default: throw WireError.malformedField("report without an outcome")
         }
+        let (outputs, failureKind) = try outputsAndFailureKind(outcome)
         return StepReport(
             runID: RunID(runID), stepID: StepID(stepID), attempt: Int(attempt), outcome: outcome, reason: reason,
             exitCode: hasExitCode ? exitCode : nil, evidence: try evidence.map { try $0.model() },
             stdoutTail: stdoutTail, stderrTail: stderrTail,
             startedAt: Instant(millisecondsSinceEpoch: startedAtMs),
-            finishedAt: Instant(millisecondsSinceEpoch: finishedAtMs))
+            finishedAt: Instant(millisecondsSinceEpoch: finishedAtMs), outputs: outputs, failureKind: failureKind)
     }
 }
 

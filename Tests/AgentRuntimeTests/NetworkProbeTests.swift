@@ -101,20 +101,17 @@ import Testing
         #expect(evidence.observed == "no response: no answer within 300 ms")
     }
 
-    @Test func httpsIsNotSupportedYet() async {
-        let evidence = await evaluator.evaluate(.http(HTTPProbe(url: "https://127.0.0.1:8443/health")), phase: .pre)
-        #expect(!evidence.passed)
-        #expect(evidence.observed == "https probes are not supported yet")
-    }
-
     @Test func httpURLParsing() throws {
         #expect(try HTTPTarget.parse("http://example.test").get() == HTTPTarget(host: "example.test", port: 80, path: "/"))
         let v6 = try HTTPTarget.parse("http://user@[::1]:8080/a/b?c=d#frag").get()
         #expect(v6 == HTTPTarget(host: "::1", port: 8080, path: "/a/b?c=d"))
         #expect(v6.hostHeader == "[::1]:8080")
         #expect(try HTTPTarget.parse("HTTP://host?x=1").get().path == "/?x=1")
-        #expect(HTTPTarget.parse("https://host/") == .failure(.httpsUnsupported))
-        #expect(HTTPTarget.parse("ftp://host/") == .failure(.invalid("not an http:// URL")))
+        let secure = try HTTPTarget.parse("HTTPS://host/x").get()
+        #expect(secure == HTTPTarget(host: "host", port: 443, path: "/x", secure: true))
+        #expect(secure.hostHeader == "host")
+        #expect(try HTTPTarget.parse("https://host:8443").get().hostHeader == "host:8443")
+        #expect(HTTPTarget.parse("ftp://host/") == .failure(.invalid("not an http:// or https:// URL")))
         #expect(HTTPTarget.parse("http://host:99999/") == .failure(.invalid("bad port \"99999\"")))
         #expect(HTTPTarget.parse("http://host/a b") == .failure(.invalid("the path contains spaces or control characters")))
         #expect(HTTPGet.parseStatusLine(Array("HTTP/1.0 404 Not Found\r\n".utf8)) == .success(404))

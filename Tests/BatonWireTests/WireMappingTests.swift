@@ -25,6 +25,7 @@ private let allProbeKinds: [Probe] = [
             retry: ProbeRetry(forMilliseconds: 5_000, intervalMilliseconds: 1_000))),
     .tcp(TCPProbe(port: 5432, retry: ProbeRetry(forMilliseconds: 2_000, intervalMilliseconds: 250))),
     .http(HTTPProbe(url: "http://app/health", bodyContains: "up", json: JSONFieldCheck(path: "status", equals: "up"))),
+    .http(HTTPProbe(url: "https://app.internal:8443/health", caFile: "/etc/baton/app-ca.pem")),
     .process(ProcessProbe(target: .name("postgres"))),
     .process(ProcessProbe(target: .pidfile("/run/app.pid"), running: false, retry: ProbeRetry(forMilliseconds: 10_000))),
 ]
@@ -41,12 +42,12 @@ private func evidence() -> [Evidence] {
 }
 
 /// Model -> proto -> bytes -> proto -> model, as a message really travels.
-private func throughTheWire(_ assignment: Assignment) throws -> Assignment {
+func throughTheWire(_ assignment: Assignment) throws -> Assignment {
     let bytes: [UInt8] = try Baton_V1_Assignment(assignment).serializedBytes()
     return try Baton_V1_Assignment(serializedBytes: bytes).model()
 }
 
-private func throughTheWire(_ report: StepReport) throws -> StepReport {
+func throughTheWire(_ report: StepReport) throws -> StepReport {
     let bytes: [UInt8] = try Baton_V1_Report(report).serializedBytes()
     return try Baton_V1_Report(serializedBytes: bytes).model()
 }

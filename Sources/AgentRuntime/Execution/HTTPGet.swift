@@ -1,26 +1,30 @@
 import Glibc
 
-/// The parts of an `http://host:port/path` URL needed to send a GET.
+/// The parts of an `http(s)://host:port/path` URL needed to send a GET.
 struct HTTPTarget: Equatable, Sendable {
     var host: String
     var port: Int
     /// Path and query, always starting with `/`.
     var path: String
+    /// `https://`: the GET goes over TLS.
+    var secure = false
 
-    /// The `Host` header value: brackets around IPv6 literals, port only when not 80.
+    /// The `Host` header value: brackets around IPv6 literals, port only when not the scheme's default.
     var hostHeader: String {
         let name = host.contains(":") ? "[\(host)]" : host
-        return port == 80 ? name : "\(name):\(port)"
+        return port == Self.defaultPort(secure: secure) ? name : "\(name):\(port)"
     }
 
-    enum ParseFailure: Error, Equatable, Sendable { case httpsUnsupported, invalid(String) }
+    static func defaultPort(secure: Bool) -> Int { secure ? 443 : 80 }
 
-    /// Parses `http://host[:port][/path][?query][#fragment]`; `https://` is recognised but refused.
+    enum ParseFailure: Error, Equatable, Sendable { case invalid(String) }
+
+    /// Parses `http(s)://host[:port][/path][?query][#fragment]`.
     static func parse(_ url: String) -> Result<HTTPTarget, ParseFailure> {
         let lower = url.lowercased()
-        if lower.hasPrefix("https://") { return .failure(.httpsUnsupported) }
-        guard lower.hasPrefix("http://") else { return .failure(.invalid("not an http:// URL")) }
-        var rest = Substring(url.dropFirst("http://".count))
+        let secure = lower.hasPrefix("https://")
+        guard secure || lower.hasPrefix("http://") else { return .failure(.invalid("not an http:// or https:// URL")) }
+        var rest = Substring(url.dropFirst(secure ? "https://".count : "http://".count))
         if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
         var authority = rest[..<authorityEnd]
@@ -49,14 +53,14 @@ struct HTTPTarget: Equatable, Sendable {
         }
         guard !host.isEmpty else { return .failure(.invalid("no host")) }
         guard !host.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7f }) else { return .failure(.invalid("bad host")) }
-        var port = 80
+        var port = defaultPort(secure: secure)
         if let portText, !portText.isEmpty {
             guard let value = Int(portText), (1...65_535).contains(value) else {
                 return .failure(.invalid("bad port \"\(portText)\""))
             }
             port = value
         }
-        return .success(HTTPTarget(host: String(host), port: port, path: path))
+        return .success(HTTPTarget(host: String(host), port: port, path: path, secure: secure))
     }
 }
 
@@ -67,6 +71,10 @@ enum HTTPFailure: Error, Equatable, Sendable, CustomStringConvertible {
     case io(errno: Int32)
     case closedWithoutResponse
     case invalidResponse(String)
+    /// TLS failed: the handshake (`TLS handshake failed: certificate verify failed`) or later.
+    case tls(String)
+    /// No request was sent: TLS could not be set up (`cannot use ca_file /x: …`).
+    case setup(String)
 
     var description: String {
         switch self {
@@ -75,6 +83,7 @@ enum HTTPFailure: Error, Equatable, Sendable, CustomStringConvertible {
         case .io(let code): return SystemError.lowercasedText(code)
         case .closedWithoutResponse: return "connection closed without a response"
         case .invalidResponse(let head): return "not an HTTP response: \(EvidenceText.quoted(head, limit: 80))"
+        case .tls(let detail), .setup(let detail): return detail
         }
     }
 }
@@ -109,8 +118,9 @@ struct HTTPResponse: Equatable, Sendable {
     }
 }
 
-/// A minimal HTTP/1.1 GET over a plain socket: sends the request with `Connection: close` and
-/// parses the status line. Blocking, bounded by the timeout; run it off the cooperative pool.
+/// A minimal HTTP/1.1 GET: sends the request with `Connection: close` and parses the status line.
+/// Plain `http` over a socket; `https` over the same socket wrapped in TLS (`HTTPSExchange`).
+/// Blocking, bounded by the timeout; run it off the cooperative pool.
 enum HTTPGet {
     static let maxHeadBytes = 8 * 1024
 
@@ -119,21 +129,34 @@ enum HTTPGet {
     }
 
     /// Sends the GET and reads the status; with a `bodyLimit`, also reads the body (up to that many
-    /// bytes, de-chunked) until the server closes the connection.
+    /// bytes, de-chunked) until the server closes the connection. An `https` target's certificate
+    /// must chain to the CA in `caFile` (a PEM file), or without one to the system's trust roots.
     static func response(
-        of target: HTTPTarget, timeoutMilliseconds: Int64, bodyLimit: Int?
+        of target: HTTPTarget, timeoutMilliseconds: Int64, bodyLimit: Int?, caFile: String? = nil
     ) -> Result<HTTPResponse, HTTPFailure> {
+        var tls: HTTPSExchange.Context?
+        if target.secure {
+            switch HTTPSExchange.context(caFile: caFile) {
+            case .success(let context): tls = context
+            case .failure(let failure): return .failure(failure)
+            }
+        }
         let deadline = ExecClock.deadline(afterMilliseconds: timeoutMilliseconds)
         let fd: Int32
         switch TCPConnect.connect(host: target.host, port: target.port, timeoutMilliseconds: timeoutMilliseconds) {
         case .success(let socket): fd = socket
         case .failure(let failure): return .failure(.connect(failure))
         }
+        if let tls {
+            // The exchange owns the socket from here on.
+            return HTTPSExchange.exchange(
+                socket: fd, target: target, context: tls, request: request(for: target), deadline: deadline,
+                timeoutMilliseconds: timeoutMilliseconds, bodyLimit: bodyLimit
+            ).flatMap { finish($0, bodyLimit: bodyLimit) }
+        }
         defer { close(fd) }
 
-        let request = "GET \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUser-Agent: baton-agent\r\n"
-            + "Accept: */*\r\nConnection: close\r\n\r\n"
-        var bytes = Array(request.utf8)[...]
+        var bytes = request(for: target)[...]
         while !bytes.isEmpty {
             let sent = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if sent > 0 {
@@ -152,8 +175,7 @@ enum HTTPGet {
 
         var head: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 2_048)
-        let limit = bodyLimit.map { maxHeadBytes + $0 }
-        while limit.map({ head.count < $0 }) ?? (!head.contains(UInt8(ascii: "\n")) && head.count < maxHeadBytes) {
+        while wantsMore(head, bodyLimit: bodyLimit) {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count > 0 {
                 head.append(contentsOf: chunk[..<count])
@@ -169,9 +191,27 @@ enum HTTPGet {
                 return .failure(.io(errno: errno))
             }
         }
-        if head.isEmpty { return .failure(.closedWithoutResponse) }
-        return parseStatusLine(head).map { status in
-            HTTPResponse(status: status, body: bodyLimit.map { Array(HTTPResponse.body(of: head).prefix($0)) } ?? [])
+        return finish(head, bodyLimit: bodyLimit)
+    }
+
+    static func request(for target: HTTPTarget) -> [UInt8] {
+        Array(
+            ("GET \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUser-Agent: baton-agent\r\n"
+                + "Accept: */*\r\nConnection: close\r\n\r\n").utf8)
+    }
+
+    /// True while the response read so far (`received`) is not enough: without a body limit, until
+    /// the status line is complete; with one, until the head and that much body could be there.
+    static func wantsMore(_ received: [UInt8], bodyLimit: Int?) -> Bool {
+        if let bodyLimit { return received.count < maxHeadBytes + bodyLimit }
+        return !received.contains(UInt8(ascii: "\n")) && received.count < maxHeadBytes
+    }
+
+    /// The response in the bytes received.
+    static func finish(_ received: [UInt8], bodyLimit: Int?) -> Result<HTTPResponse, HTTPFailure> {
+        if received.isEmpty { return .failure(.closedWithoutResponse) }
+        return parseStatusLine(received).map { status in
+            HTTPResponse(status: status, body: bodyLimit.map { Array(HTTPResponse.body(of: received).prefix($0)) } ?? [])
         }
     }
 

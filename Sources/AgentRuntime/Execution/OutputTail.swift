@@ -39,3 +39,14 @@ struct OutputTail: Sendable {
         return String(decoding: tail, as: UTF8.self)
     }
 }
+
+extension OutputTail {
+    /// The last `capacity` bytes of `text`, cut like a captured stream.
+    static func last(_ capacity: Int, of text: String) -> String {
+        guard text.utf8.count > capacity else { return text }
+        var tail = OutputTail(capacity: capacity)
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { tail.append(UnsafeRawBufferPointer($0)) }
+        return tail.text
+    }
+}

@@ -105,8 +105,6 @@ public struct ProbeEvaluator: Sendable {
         let target: HTTPTarget
         switch HTTPTarget.parse(probe.url) {
         case .success(let parsed): target = parsed
-        case .failure(.httpsUnsupported):
-            return ProbeVerdict(expected: expected, observed: "https probes are not supported yet", passed: false)
         case .failure(.invalid(let why)):
             return ProbeVerdict(expected: expected, observed: "invalid URL: \(why)", passed: false)
         }
@@ -115,7 +113,8 @@ public struct ProbeEvaluator: Sendable {
         let result = await BlockingCall.run(
             timeoutMilliseconds: min(timeout, 86_400_000) + 250, onTimeout: .failure(HTTPFailure.timedOut(milliseconds: timeout))
         ) {
-            HTTPGet.response(of: target, timeoutMilliseconds: timeout, bodyLimit: needsBody ? Self.fileReadLimit : nil)
+            HTTPGet.response(
+                of: target, timeoutMilliseconds: timeout, bodyLimit: needsBody ? Self.fileReadLimit : nil, caFile: probe.caFile)
         }
         switch result {
         case .success(let response):
@@ -136,6 +135,8 @@ public struct ProbeEvaluator: Sendable {
                 observed.append(body.isEmpty ? "body empty" : "body \(EvidenceText.quoted(body))")
             }
             return ProbeVerdict(expected: expected, observed: observed.joined(separator: ", "), passed: passed)
+        case .failure(.setup(let why)):
+            return ProbeVerdict(expected: expected, observed: why, passed: false)
         case .failure(let failure):
             return ProbeVerdict(expected: expected, observed: "no response: \(failure)", passed: false)
         }

@@ -28,11 +28,12 @@ public final class ProcessRunner: Sendable {
     ///   - timeoutMilliseconds: after this the process group is killed and `timedOut` is set;
     ///     zero or negative means no timeout.
     ///   - outputCapBytes: how many trailing bytes of stdout and of stderr are kept.
+    ///   - stdoutCapBytes: how many trailing bytes of stdout are kept, when not `outputCapBytes`.
     /// - Returns: the result; a process that cannot be started yields `spawnError`, never a crash.
     ///   Cancelling the calling task stops the process group like `terminateAll()`.
     public func run(
         argv: [String], env: [String: String], timeoutMilliseconds: Int64, outputCapBytes: Int = 64 * 1024,
-        onSpawn: (@Sendable (Int32) -> Void)? = nil
+        stdoutCapBytes: Int? = nil, onSpawn: (@Sendable (Int32) -> Void)? = nil
     ) async -> ProcessResult {
         let startedAt = WallClock.now()
         let spawned: SpawnedProcess
@@ -45,7 +46,8 @@ public final class ProcessRunner: Sendable {
         }
         let limits = ProcessSupervisor.Limits(
             timeoutMilliseconds: timeoutMilliseconds, killGraceMilliseconds: killGraceMilliseconds,
-            drainGraceMilliseconds: drainGraceMilliseconds, outputCapBytes: outputCapBytes
+            drainGraceMilliseconds: drainGraceMilliseconds, outputCapBytes: outputCapBytes,
+            stdoutCapBytes: stdoutCapBytes ?? outputCapBytes
         )
         guard let supervisor = ProcessSupervisor(process: spawned, limits: limits) else {
             // No descriptors left for the wake pipe: do not leave the child running unsupervised.

@@ -12,7 +12,10 @@ final class ProcessSupervisor: Sendable {
         var timeoutMilliseconds: Int64
         var killGraceMilliseconds: Int64
         var drainGraceMilliseconds: Int64
+        /// Trailing bytes of stderr kept.
         var outputCapBytes: Int
+        /// Trailing bytes of stdout kept.
+        var stdoutCapBytes: Int
     }
 
     struct Outcome: Sendable {
@@ -107,7 +110,7 @@ final class ProcessSupervisor: Sendable {
     private func supervise() -> Outcome {
         let deadline: Int64? =
             limits.timeoutMilliseconds > 0 ? ExecClock.deadline(afterMilliseconds: limits.timeoutMilliseconds) : nil
-        var stdout = OutputTail(capacity: limits.outputCapBytes)
+        var stdout = OutputTail(capacity: limits.stdoutCapBytes)
         var stderr = OutputTail(capacity: limits.outputCapBytes)
         var outFD: Int32? = process.stdoutFD
         var errFD: Int32? = process.stderrFD

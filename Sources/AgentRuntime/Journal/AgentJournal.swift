@@ -75,7 +75,10 @@ public final class AgentJournal: @unchecked Sendable {
         var entries: [AgentJournalEntry] = []
         for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
             // A line that does not decode is the torn tail of a crash mid-write: ignore it.
-            if let entry = try? decoder.decode(AgentJournalEntry.self, from: Data(line)) { entries.append(entry) }
+            let data = Data(line)
+            if let entry = (try? decoder.decode(AgentJournalEntry.self, from: data)) ?? decodeLegacy(data, with: decoder) {
+                entries.append(entry)
+            }
         }
         return entries
     }

@@ -23,6 +23,53 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// The type of a declared output; the agent sends the value in its canonical text form.
+public nonisolated enum Baton_V1_ValueType: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case string // = 1
+
+  /// Decimal integer (Swift Int range), no sign for positive values, no leading zeros.
+  case int // = 2
+
+  /// `true` or `false`.
+  case bool // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .string
+    case 2: self = .int
+    case 3: self = .bool
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .string: return 1
+    case .int: return 2
+    case .bool: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Baton_V1_ValueType] = [
+    .unspecified,
+    .string,
+    .int,
+    .bool,
+  ]
+
+}
+
 public nonisolated enum Baton_V1_Outcome: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
@@ -99,6 +146,68 @@ public nonisolated enum Baton_V1_Phase: SwiftProtobuf.Enum, Swift.CaseIterable {
     .unspecified,
     .pre,
     .post,
+  ]
+
+}
+
+/// What made an attempt fail. UNSPECIFIED for verified and unknown reports (and from agents older
+/// than this field).
+public nonisolated enum Baton_V1_FailureKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// A precondition did not hold; the action never ran.
+  case precondition // = 1
+
+  /// The action exited with a code other than 0, was killed by a signal, or could not start.
+  case action // = 2
+
+  /// The action ran past its timeout; its process group was killed.
+  case timeout // = 3
+
+  /// The action succeeded but a postcondition did not hold.
+  case postcondition // = 4
+
+  /// A declared output was missing or not of its type.
+  case output // = 5
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .precondition
+    case 2: self = .action
+    case 3: self = .timeout
+    case 4: self = .postcondition
+    case 5: self = .output
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .precondition: return 1
+    case .action: return 2
+    case .timeout: return 3
+    case .postcondition: return 4
+    case .output: return 5
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Baton_V1_FailureKind] = [
+    .unspecified,
+    .precondition,
+    .action,
+    .timeout,
+    .postcondition,
+    .output,
   ]
 
 }
@@ -289,11 +398,72 @@ public nonisolated struct Baton_V1_Assignment: Sendable {
 
   public var timeoutMs: UInt64 = 0
 
+  /// Values the agent extracts once the postconditions pass and returns in Report.outputs.
+  public var outputs: [Baton_V1_OutputSpec] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _action: Baton_V1_Action? = nil
+}
+
+/// One declared output of a step.
+public nonisolated struct Baton_V1_OutputSpec: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var type: Baton_V1_ValueType = .unspecified
+
+  public var source: Baton_V1_OutputSpec.OneOf_Source? = nil
+
+  /// The action's stdout: the key's value if stdout is a JSON object, else a `key=value` line.
+  public var stdoutKey: String {
+    get {
+      if case .stdoutKey(let v)? = source {return v}
+      return String()
+    }
+    set {source = .stdoutKey(newValue)}
+  }
+
+  /// The `observed` text of one probe's evidence.
+  public var probe: Baton_V1_ProbeRef {
+    get {
+      if case .probe(let v)? = source {return v}
+      return Baton_V1_ProbeRef()
+    }
+    set {source = .probe(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Source: Equatable, Sendable {
+    /// The action's stdout: the key's value if stdout is a JSON object, else a `key=value` line.
+    case stdoutKey(String)
+    /// The `observed` text of one probe's evidence.
+    case probe(Baton_V1_ProbeRef)
+
+  }
+
+  public init() {}
+}
+
+/// A probe of the assignment: its phase and its index (from 0) in that phase's list.
+public nonisolated struct Baton_V1_ProbeRef: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var phase: Baton_V1_Phase = .unspecified
+
+  public var index: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Baton_V1_Action: Sendable {
@@ -600,12 +770,24 @@ public nonisolated struct Baton_V1_HttpProbe: Sendable {
   /// Clears the value of `json`. Subsequent reads from it will return its default value.
   public mutating func clearJson() {self._json = nil}
 
+  /// For https URLs: path of a PEM file on the agent with the CA that must have signed the
+  /// server's certificate. Absent: the system's trust roots.
+  public var caFile: String {
+    get {_caFile ?? String()}
+    set {_caFile = newValue}
+  }
+  /// Returns true if `caFile` has been explicitly set.
+  public var hasCaFile: Bool {self._caFile != nil}
+  /// Clears the value of `caFile`. Subsequent reads from it will return its default value.
+  public mutating func clearCaFile() {self._caFile = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _bodyContains: String? = nil
   fileprivate var _json: Baton_V1_JsonCheck? = nil
+  fileprivate var _caFile: String? = nil
 }
 
 public nonisolated struct Baton_V1_Evidence: Sendable {
@@ -664,6 +846,12 @@ public nonisolated struct Baton_V1_Report: Sendable {
   public var startedAtMs: Int64 = 0
 
   public var finishedAtMs: Int64 = 0
+
+  /// The declared outputs (name -> canonical value); only in VERIFIED reports.
+  public var outputs: Dictionary<String,String> = [:]
+
+  /// Only in FAILED reports.
+  public var failureKind: Baton_V1_FailureKind = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -781,30 +969,33 @@ public nonisolated struct Baton_V1_ReconcileReply: Sendable {
   public init() {}
 }
 
-public nonisolated struct Baton_V1_ReconcileEntry: Sendable {
+public nonisolated struct Baton_V1_ReconcileEntry: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var attempt: Baton_V1_AttemptRef {
-    get {_attempt ?? Baton_V1_AttemptRef()}
-    set {_attempt = newValue}
+    get {_storage._attempt ?? Baton_V1_AttemptRef()}
+    set {_uniqueStorage()._attempt = newValue}
   }
   /// Returns true if `attempt` has been explicitly set.
-  public var hasAttempt: Bool {self._attempt != nil}
+  public var hasAttempt: Bool {_storage._attempt != nil}
   /// Clears the value of `attempt`. Subsequent reads from it will return its default value.
-  public mutating func clearAttempt() {self._attempt = nil}
+  public mutating func clearAttempt() {_uniqueStorage()._attempt = nil}
 
-  public var state: Baton_V1_ReconcileEntry.State = .unspecified
+  public var state: Baton_V1_ReconcileEntry.State {
+    get {_storage._state}
+    set {_uniqueStorage()._state = newValue}
+  }
 
   public var report: Baton_V1_Report {
-    get {_report ?? Baton_V1_Report()}
-    set {_report = newValue}
+    get {_storage._report ?? Baton_V1_Report()}
+    set {_uniqueStorage()._report = newValue}
   }
   /// Returns true if `report` has been explicitly set.
-  public var hasReport: Bool {self._report != nil}
+  public var hasReport: Bool {_storage._report != nil}
   /// Clears the value of `report`. Subsequent reads from it will return its default value.
-  public mutating func clearReport() {self._report = nil}
+  public mutating func clearReport() {_uniqueStorage()._report = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -858,13 +1049,16 @@ public nonisolated struct Baton_V1_ReconcileEntry: Sendable {
 
   public init() {}
 
-  fileprivate var _attempt: Baton_V1_AttemptRef? = nil
-  fileprivate var _report: Baton_V1_Report? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "baton.v1"
+
+nonisolated extension Baton_V1_ValueType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0VALUE_TYPE_UNSPECIFIED\0\u{1}VALUE_TYPE_STRING\0\u{1}VALUE_TYPE_INT\0\u{1}VALUE_TYPE_BOOL\0")
+}
 
 nonisolated extension Baton_V1_Outcome: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OUTCOME_UNSPECIFIED\0\u{1}OUTCOME_VERIFIED\0\u{1}OUTCOME_FAILED\0\u{1}OUTCOME_UNKNOWN\0")
@@ -872,6 +1066,10 @@ nonisolated extension Baton_V1_Outcome: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Baton_V1_Phase: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PHASE_UNSPECIFIED\0\u{1}PHASE_PRE\0\u{1}PHASE_POST\0")
+}
+
+nonisolated extension Baton_V1_FailureKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0FAILURE_KIND_UNSPECIFIED\0\u{1}FAILURE_KIND_PRECONDITION\0\u{1}FAILURE_KIND_ACTION\0\u{1}FAILURE_KIND_TIMEOUT\0\u{1}FAILURE_KIND_POSTCONDITION\0\u{1}FAILURE_KIND_OUTPUT\0")
 }
 
 nonisolated extension Baton_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1189,7 +1387,7 @@ nonisolated extension Baton_V1_Welcome: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Baton_V1_Assignment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Assignment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{3}step_id\0\u{1}attempt\0\u{3}coordinator_epoch\0\u{1}pre\0\u{1}action\0\u{1}post\0\u{3}timeout_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{3}step_id\0\u{1}attempt\0\u{3}coordinator_epoch\0\u{1}pre\0\u{1}action\0\u{1}post\0\u{3}timeout_ms\0\u{1}outputs\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1205,6 +1403,7 @@ nonisolated extension Baton_V1_Assignment: SwiftProtobuf.Message, SwiftProtobuf.
       case 6: try { try decoder.decodeSingularMessageField(value: &self._action) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.post) }()
       case 8: try { try decoder.decodeSingularUInt64Field(value: &self.timeoutMs) }()
+      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.outputs) }()
       default: break
       }
     }
@@ -1239,6 +1438,9 @@ nonisolated extension Baton_V1_Assignment: SwiftProtobuf.Message, SwiftProtobuf.
     if self.timeoutMs != 0 {
       try visitor.visitSingularUInt64Field(value: self.timeoutMs, fieldNumber: 8)
     }
+    if !self.outputs.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.outputs, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1251,6 +1453,114 @@ nonisolated extension Baton_V1_Assignment: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs._action != rhs._action {return false}
     if lhs.post != rhs.post {return false}
     if lhs.timeoutMs != rhs.timeoutMs {return false}
+    if lhs.outputs != rhs.outputs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Baton_V1_OutputSpec: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OutputSpec"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{3}stdout_key\0\u{1}probe\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.type) }()
+      case 3: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.source != nil {try decoder.handleConflictingOneOf()}
+          self.source = .stdoutKey(v)
+        }
+      }()
+      case 4: try {
+        var v: Baton_V1_ProbeRef?
+        var hadOneofValue = false
+        if let current = self.source {
+          hadOneofValue = true
+          if case .probe(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.source = .probe(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.type != .unspecified {
+      try visitor.visitSingularEnumField(value: self.type, fieldNumber: 2)
+    }
+    switch self.source {
+    case .stdoutKey?: try {
+      guard case .stdoutKey(let v)? = self.source else { preconditionFailure() }
+      try visitor.visitSingularStringField(value: v, fieldNumber: 3)
+    }()
+    case .probe?: try {
+      guard case .probe(let v)? = self.source else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Baton_V1_OutputSpec, rhs: Baton_V1_OutputSpec) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.type != rhs.type {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Baton_V1_ProbeRef: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ProbeRef"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}phase\0\u{1}index\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.phase) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.index) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.phase != .unspecified {
+      try visitor.visitSingularEnumField(value: self.phase, fieldNumber: 1)
+    }
+    if self.index != 0 {
+      try visitor.visitSingularUInt32Field(value: self.index, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Baton_V1_ProbeRef, rhs: Baton_V1_ProbeRef) -> Bool {
+    if lhs.phase != rhs.phase {return false}
+    if lhs.index != rhs.index {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1696,7 +2006,7 @@ nonisolated extension Baton_V1_TcpProbe: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Baton_V1_HttpProbe: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HttpProbe"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}url\0\u{1}status\0\u{3}timeout_ms\0\u{3}body_contains\0\u{1}json\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}url\0\u{1}status\0\u{3}timeout_ms\0\u{3}body_contains\0\u{1}json\0\u{3}ca_file\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1709,6 +2019,7 @@ nonisolated extension Baton_V1_HttpProbe: SwiftProtobuf.Message, SwiftProtobuf._
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.timeoutMs) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self._bodyContains) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._json) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self._caFile) }()
       default: break
       }
     }
@@ -1734,6 +2045,9 @@ nonisolated extension Baton_V1_HttpProbe: SwiftProtobuf.Message, SwiftProtobuf._
     try { if let v = self._json {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    try { if let v = self._caFile {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 6)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1743,6 +2057,7 @@ nonisolated extension Baton_V1_HttpProbe: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.timeoutMs != rhs.timeoutMs {return false}
     if lhs._bodyContains != rhs._bodyContains {return false}
     if lhs._json != rhs._json {return false}
+    if lhs._caFile != rhs._caFile {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1805,7 +2120,7 @@ nonisolated extension Baton_V1_Evidence: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Baton_V1_Report: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Report"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{3}step_id\0\u{1}attempt\0\u{1}outcome\0\u{1}reason\0\u{3}exit_code\0\u{1}evidence\0\u{3}stdout_tail\0\u{3}stderr_tail\0\u{3}started_at_ms\0\u{3}finished_at_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{3}step_id\0\u{1}attempt\0\u{1}outcome\0\u{1}reason\0\u{3}exit_code\0\u{1}evidence\0\u{3}stdout_tail\0\u{3}stderr_tail\0\u{3}started_at_ms\0\u{3}finished_at_ms\0\u{1}outputs\0\u{3}failure_kind\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1824,6 +2139,8 @@ nonisolated extension Baton_V1_Report: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 9: try { try decoder.decodeSingularStringField(value: &self.stderrTail) }()
       case 10: try { try decoder.decodeSingularInt64Field(value: &self.startedAtMs) }()
       case 11: try { try decoder.decodeSingularInt64Field(value: &self.finishedAtMs) }()
+      case 12: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.outputs) }()
+      case 13: try { try decoder.decodeSingularEnumField(value: &self.failureKind) }()
       default: break
       }
     }
@@ -1867,6 +2184,12 @@ nonisolated extension Baton_V1_Report: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if self.finishedAtMs != 0 {
       try visitor.visitSingularInt64Field(value: self.finishedAtMs, fieldNumber: 11)
     }
+    if !self.outputs.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.outputs, fieldNumber: 12)
+    }
+    if self.failureKind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.failureKind, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1882,6 +2205,8 @@ nonisolated extension Baton_V1_Report: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.stderrTail != rhs.stderrTail {return false}
     if lhs.startedAtMs != rhs.startedAtMs {return false}
     if lhs.finishedAtMs != rhs.finishedAtMs {return false}
+    if lhs.outputs != rhs.outputs {return false}
+    if lhs.failureKind != rhs.failureKind {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2146,41 +2471,81 @@ nonisolated extension Baton_V1_ReconcileEntry: SwiftProtobuf.Message, SwiftProto
   public static let protoMessageName: String = _protobuf_package + ".ReconcileEntry"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}attempt\0\u{1}state\0\u{1}report\0")
 
+  fileprivate class _StorageClass {
+    var _attempt: Baton_V1_AttemptRef? = nil
+    var _state: Baton_V1_ReconcileEntry.State = .unspecified
+    var _report: Baton_V1_Report? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _attempt = source._attempt
+      _state = source._state
+      _report = source._report
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._attempt) }()
-      case 2: try { try decoder.decodeSingularEnumField(value: &self.state) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._report) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._attempt) }()
+        case 2: try { try decoder.decodeSingularEnumField(value: &_storage._state) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._report) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._attempt {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    if self.state != .unspecified {
-      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 2)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._attempt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._state != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._state, fieldNumber: 2)
+      }
+      try { if let v = _storage._report {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
     }
-    try { if let v = self._report {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Baton_V1_ReconcileEntry, rhs: Baton_V1_ReconcileEntry) -> Bool {
-    if lhs._attempt != rhs._attempt {return false}
-    if lhs.state != rhs.state {return false}
-    if lhs._report != rhs._report {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._attempt != rhs_storage._attempt {return false}
+        if _storage._state != rhs_storage._state {return false}
+        if _storage._report != rhs_storage._report {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
