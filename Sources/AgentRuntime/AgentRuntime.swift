@@ -206,8 +206,15 @@ public actor AgentRuntime {
                 }
             case .recordAccepted(let assignment):
                 journalOrDie(.accepted(assignment))
-            case .runAction(let key, let action, let timeout):
+            case .runAction(let key, var action, let timeout):
                 logger.info("running \(key): \(action.argv.first ?? "")")
+                // Where and what is running, for actions that need it (a step's own env wins).
+                let context = [
+                    "BATON_RUN_ID": key.runID.rawValue, "BATON_STEP_ID": key.stepID.rawValue,
+                    "BATON_ATTEMPT": String(key.attempt), "BATON_AGENT": identity?.name ?? "",
+                    "BATON_TIER": identity?.tier.rawValue ?? "",
+                ]
+                action.env.merge(context) { own, _ in own }
                 let journal = self.journal
                 let logger = self.logger
                 work[key] = Task {

@@ -188,3 +188,62 @@ struct ContractRunTests {
         }
     }
 }
+
+/// `targets:` with real labelled agents: one host per matching agent, max_errors enforced.
+@Suite(.serialized)
+struct FanOutRunTests {
+    @Test func maxErrorsOneStopsNewDispatchesAtTheSecondFailureAndKeepsTheGateClosed() throws {
+        try withCluster { cluster in
+            try cluster.startCoordinator()
+            for index in 1...4 {
+                try cluster.startAgent("web-\(index)", tier: "application", extraArguments: ["--label", "role=web"])
+            }
+            try cluster.startAgent("batch-1", tier: "application", extraArguments: ["--label", "role=batch"])
+            try cluster.startAgent("plat-1", tier: "platform")
+            try cluster.waitForAgents(6)
+            let dir = cluster.directory + "/fan"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let playbook = try cluster.writePlaybook(
+                "fanout.yaml",
+                """
+                apiVersion: baton/v1
+                kind: Playbook
+                metadata: {name: fan-out, version: 1}
+                params:
+                  failing: {type: string}
+                steps:
+                  - id: restart-web
+                    tier: application
+                    targets: {labels: {role: web}, serial: 1, max_errors: 1}
+                    shell: 'touch "$DIR/ran-$BATON_AGENT"; case " $FAILING " in *" $BATON_AGENT "*) exit 1;; esac'
+                    env: {DIR: "\(dir)", FAILING: "${{ params.failing }}"}
+                    rollback: none
+                  - id: after
+                    tier: platform
+                    needs: [restart-web]
+                    run: [touch, "\(dir)/after"]
+                    rollback: none
+                """)
+            // Hosts run one at a time in name order: web-1 fails (tolerated), web-2 fails (the second failure).
+            let runID = try cluster.startRun(playbook, incident: "INC-FAN", parameters: ["failing": "web-1 web-2"])
+            let run = try cluster.waitForRun(runID)
+            #expect(run["phase"] as? String == "failed", "run: \(run)")
+            let steps = ContractRunTests.steps(run)
+            #expect(steps["restart-web"]?["status"] as? String == "failed")
+            #expect((steps["restart-web"]?["note"] as? String)?.contains("2 of 4 hosts failed (max_errors 1)") == true)
+            let ran = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+            #expect(ran == ["ran-web-1", "ran-web-2"], "no new host after the second failure; the gate stays closed")
+            #expect(steps["restart-web@application.web-3"]?["status"] as? String == "pending")
+            #expect(steps["after"]?["status"] as? String == "pending")
+            #expect(steps.keys.allSatisfy { !$0.contains("batch-1") })
+
+            // One tolerated failure: every web host runs, the gate opens.
+            let second = try cluster.startRun(playbook, incident: "INC-FAN2", parameters: ["failing": "web-3"])
+            let done = try cluster.waitForRun(second)
+            #expect(done["phase"] as? String == "succeeded", "run: \(done)")
+            let note = ContractRunTests.steps(done)["restart-web"]?["note"] as? String
+            #expect(note?.contains("3 of 4 hosts verified; 1 failure(s) tolerated") == true)
+            #expect(FileManager.default.fileExists(atPath: dir + "/after"))
+        }
+    }
+}
