@@ -136,8 +136,9 @@ import Testing
         #expect(evidence.expected == "exists within 1.0 s")
         #expect(evidence.observed.hasPrefix("absent (after "))
         let seen = try #require(tries(evidence.observed))
-        // Tries at about 0, 0.3, 0.6, 0.9 and (the last, at the deadline) 1.0 s.
-        #expect((3...5).contains(seen.count))
+        // Tries at about 0, 0.3, 0.6, 0.9 and (the last, at the deadline) 1.0 s; a loaded machine may
+        // fit fewer in, but never one (the deadline try always happens).
+        #expect((2...5).contains(seen.count))
         #expect(seen.seconds >= 0.9 && seen.seconds < 2)
         #expect(took >= 0.9 && took < 3)
     }
