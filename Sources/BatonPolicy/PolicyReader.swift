@@ -1,0 +1,192 @@
+import BatonModel
+import BatonSpec
+import Foundation
+import Yams
+
+/// Reads YAML nodes of one policy file, collecting positioned diagnostics. Every reader returns nil
+/// after reporting, so parsing goes on and finds more problems.
+final class PolicyReader {
+    let file: String
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(file: String) { self.file = file }
+
+    func error(_ code: String, _ message: String, at position: SourcePosition) {
+        diagnostics.append(Diagnostic(file: file, at: position, severity: .error, code: code, message: message))
+    }
+
+    func error(_ code: String, _ message: String, at node: Node) { error(code, message, at: Self.position(node)) }
+
+    static func position(_ node: Node) -> SourcePosition {
+        node.mark.map { SourcePosition(line: $0.line, column: $0.column) } ?? .start
+    }
+
+    static func isNull(_ node: Node) -> Bool { node.null != nil }
+
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        case .scalar(let scalar): return isNull(node) ? "nothing (null)" : "'\(scalar.string)'"
+        }
+    }
+
+    /// The YAML document, or nil after a `yaml-syntax` / `empty-document` diagnostic.
+    func compose(_ text: String) -> Node? {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let YamlError.scanner(_, problem, mark, _), let YamlError.parser(_, problem, mark, _),
+            let YamlError.composer(_, problem, mark, _)
+        {
+            error("yaml-syntax", "invalid YAML: \(problem)", at: SourcePosition(line: mark.line, column: mark.column))
+            return nil
+        } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            error(
+                "duplicate-key", "duplicate key \(keys) in a mapping",
+                at: SourcePosition(line: context.mark.line, column: context.mark.column))
+            return nil
+        } catch {
+            self.error("yaml-syntax", "cannot read the YAML: \(error)", at: .start)
+            return nil
+        }
+        guard let root, !Self.isNull(root) else {
+            error("empty-document", "the policy is empty; it needs apiVersion, kind, metadata and rules", at: .start)
+            return nil
+        }
+        return root
+    }
+
+    /// A mapping whose keys are all in `allowed` (else `unknown-key`, with a suggestion) and that has
+    /// every key of `required` (else `missing-key`). Null values count as absent.
+    func fields(_ node: Node, in context: String, allowed: [String], required: [String] = []) -> PolicyFields? {
+        guard case .mapping(let mapping) = node else {
+            error("type-mismatch", "\(context) must be a mapping, found \(Self.describe(node))", at: node)
+            return nil
+        }
+        var fields = PolicyFields(position: Self.position(node))
+        for (key, value) in mapping {
+            guard case .scalar(let scalar) = key, !Self.isNull(key) else {
+                error("type-mismatch", "keys in \(context) must be strings, found \(Self.describe(key))", at: key)
+                continue
+            }
+            let name = scalar.string
+            guard allowed.contains(name) else {
+                error(
+                    "unknown-key",
+                    "unknown key '\(name)' in \(context)\(didYouMean(name, in: allowed)); allowed keys: "
+                        + allowed.joined(separator: ", "), at: key)
+                continue
+            }
+            if !Self.isNull(value) { fields.values[name] = value }
+        }
+        for name in required where fields[name] == nil {
+            error("missing-key", "\(context) is missing the required key '\(name)'", at: fields.position)
+        }
+        return fields
+    }
+
+    func string(_ node: Node, _ what: String) -> String? {
+        guard case .scalar(let scalar) = node, !Self.isNull(node) else {
+            error("type-mismatch", "\(what) must be a string, found \(Self.describe(node))", at: node)
+            return nil
+        }
+        return scalar.string
+    }
+
+    func nonEmptyString(_ node: Node, _ what: String) -> String? {
+        guard let text = string(node, what) else { return nil }
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+            error("bad-value", "\(what) must not be empty", at: node)
+            return nil
+        }
+        return text
+    }
+
+    func positiveInt(_ node: Node, _ what: String) -> Int? {
+        guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
+            error("type-mismatch", "\(what) must be an integer, found \(Self.describe(node))", at: node)
+            return nil
+        }
+        guard value > 0 else {
+            error("bad-value", "\(what) must be at least 1, not \(value)", at: node)
+            return nil
+        }
+        return value
+    }
+
+    func list(_ node: Node, _ what: String) -> [Node]? {
+        guard case .sequence(let sequence) = node else {
+            error("type-mismatch", "\(what) must be a list, found \(Self.describe(node))", at: node)
+            return nil
+        }
+        return Array(sequence)
+    }
+
+    /// A non-empty list of non-empty strings.
+    func stringList(_ node: Node, _ what: String) -> [String]? {
+        guard let items = list(node, what) else { return nil }
+        guard !items.isEmpty else {
+            error("bad-value", "\(what) must not be empty", at: node)
+            return nil
+        }
+        let strings = items.compactMap { nonEmptyString($0, "each item of \(what)") }
+        return strings.count == items.count ? strings : nil
+    }
+
+    /// A duration greater than zero (`500ms`, `15m`, `1h30m`).
+    func duration(_ node: Node, _ what: String) -> Int64? {
+        guard case .scalar(let scalar) = node, !Self.isNull(node) else {
+            error("bad-duration", "\(what) must be a duration like 30s, 15m or 2h, found \(Self.describe(node))", at: node)
+            return nil
+        }
+        guard let milliseconds = PlaybookDuration.parse(scalar.string) else {
+            error(
+                "bad-duration",
+                "\(what) '\(scalar.string)' is not a duration; write a number with a unit (ms, s, m, h), like 30s, 15m or 2h",
+                at: node)
+            return nil
+        }
+        guard milliseconds > 0 else {
+            error("bad-duration", "\(what) must be longer than zero", at: node)
+            return nil
+        }
+        return milliseconds
+    }
+
+    /// `; did you mean 'x'?` for a likely typo, or the empty string.
+    func didYouMean(_ word: String, in candidates: [String]) -> String {
+        let limit = max(1, min(3, word.count / 3))
+        let best = candidates.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= limit }.min { $0.1 < $1.1 }
+        return best.map { "; did you mean '\($0.0)'?" } ?? ""
+    }
+
+    private func editDistance(_ lhs: String, _ rhs: String) -> Int {
+        let a = Array(lhs), b = Array(rhs)
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var rows = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { rows[i][0] = i }
+        for j in 0...b.count { rows[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                var best = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { best = min(best, rows[i - 2][j - 2] + 1) }
+                rows[i][j] = best
+            }
+        }
+        return rows[a.count][b.count]
+    }
+}
+
+/// The checked keys of one mapping.
+struct PolicyFields {
+    let position: SourcePosition
+    var values: [String: Node] = [:]
+
+    init(position: SourcePosition) { self.position = position }
+
+    subscript(name: String) -> Node? { values[name] }
+}
