@@ -36,7 +36,12 @@ struct PolicyParser {
             name = fields["name"].flatMap { reader.nonEmptyString($0, "metadata.name") } ?? ""
         }
         guard let rulesNode = top["rules"], let items = reader.list(rulesNode, "rules") else { return nil }
-        return items.compactMap { parseRule($0, policy: name) }
+        let rules = items.compactMap { parseRule($0, policy: name) }
+        if rules.count != items.count, !reader.diagnostics.containsErrors {
+            // Never load a set silently missing a rule.
+            reader.error("internal-error", "a rule could not be read, but no reason was found", at: rulesNode)
+        }
+        return rules
     }
 
     private func expect(_ node: Node?, _ key: String, equals expected: String) {
@@ -133,17 +138,19 @@ struct PolicyParser {
 
     /// `{tags: [a, b]}`, `{tier: database}`, `{ids: [x]}` or a combination; never empty.
     private func selector(_ node: Node, _ what: String) -> StepSelector? {
-        guard case .mapping = node else {
+        guard case .mapping(let mapping) = node else {
             reader.error(
                 "bad-selector", "\(what) must be a selector like {tags: [database.restore]}, {tier: database} or "
                     + "{ids: [restore-db]}, found \(PolicyReader.describe(node))", at: node)
             return nil
         }
-        guard let fields = reader.fields(node, in: "the selector \(what)", allowed: Self.selectorKeys) else { return nil }
-        guard !fields.values.isEmpty else {
+        guard !mapping.isEmpty else {
             reader.error("bad-selector", "the selector \(what) is empty; give tags, tier or ids", at: node)
             return nil
         }
+        guard let fields = reader.fields(node, in: "the selector \(what)", allowed: Self.selectorKeys),
+            fields.values.count + fields.nullKeys.count == mapping.count, fields.nullKeys.isEmpty
+        else { return nil }
         var selector = StepSelector()
         var valid = true
         if let tags = fields["tags"] {

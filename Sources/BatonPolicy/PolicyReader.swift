@@ -80,9 +80,14 @@ final class PolicyReader {
                         + allowed.joined(separator: ", "), at: key)
                 continue
             }
-            if !Self.isNull(value) { fields.values[name] = value }
+            if Self.isNull(value) {
+                error("missing-value", "'\(name)' in \(context) has no value", at: key)
+                fields.nullKeys.insert(name)
+            } else {
+                fields.values[name] = value
+            }
         }
-        for name in required where fields[name] == nil {
+        for name in required where fields[name] == nil && !fields.nullKeys.contains(name) {
             error("missing-key", "\(context) is missing the required key '\(name)'", at: fields.position)
         }
         return fields
@@ -185,6 +190,8 @@ final class PolicyReader {
 struct PolicyFields {
     let position: SourcePosition
     var values: [String: Node] = [:]
+    /// Keys written with no value (already reported).
+    var nullKeys: Set<String> = []
 
     init(position: SourcePosition) { self.position = position }
 
