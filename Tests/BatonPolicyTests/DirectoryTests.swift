@@ -1,4 +1,5 @@
 import BatonPolicy
+import BatonSpec
 import Foundation
 import Testing
 
