@@ -76,6 +76,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Policy rules (YAML) and their static and run-time checks; pure.
+        .target(
+            name: "BatonPolicy",
+            dependencies: ["BatonModel", "BatonSpec", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         // Pure state machines.
         .target(name: "CoordinatorCore", dependencies: ["BatonModel"], swiftSettings: swiftSettings),
         .target(name: "AgentCore", dependencies: ["BatonModel"], swiftSettings: swiftSettings),
@@ -134,7 +140,8 @@ let package = Package(
         .executableTarget(
             name: "BatonCLI",
             dependencies: [
-                "BatonAPI", "BatonSpec", "BatonIdentity", "BatonModel", "BatonWire", argumentParser, nioCore, nioSSL,
+                "BatonAPI", "BatonSpec", "BatonPolicy", "BatonIdentity", "BatonModel", "BatonWire", argumentParser, nioCore,
+                nioSSL,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -162,6 +169,9 @@ let package = Package(
         .target(name: "BatonSimulation", dependencies: ["BatonModel", "CoordinatorCore", "AgentCore"], swiftSettings: swiftSettings),
         .executableTarget(name: "SimMain", dependencies: ["BatonSimulation", argumentParser], swiftSettings: swiftSettings),
         .testTarget(name: "BatonSpecTests", dependencies: ["BatonSpec"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BatonPolicyTests", dependencies: ["BatonPolicy", "BatonModel", "BatonSpec"], swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CoordinatorCoreTests", dependencies: ["CoordinatorCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"], swiftSettings: swiftSettings),
         .testTarget(
