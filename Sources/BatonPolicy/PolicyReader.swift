@@ -163,26 +163,7 @@ final class PolicyReader {
 
     /// `; did you mean 'x'?` for a likely typo, or the empty string.
     func didYouMean(_ word: String, in candidates: [String]) -> String {
-        let limit = max(1, min(3, word.count / 3))
-        let best = candidates.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= limit }.min { $0.1 < $1.1 }
-        return best.map { "; did you mean '\($0.0)'?" } ?? ""
-    }
-
-    private func editDistance(_ lhs: String, _ rhs: String) -> Int {
-        let a = Array(lhs), b = Array(rhs)
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-        var rows = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-        for i in 0...a.count { rows[i][0] = i }
-        for j in 0...b.count { rows[0][j] = j }
-        for i in 1...a.count {
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                var best = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { best = min(best, rows[i - 2][j - 2] + 1) }
-                rows[i][j] = best
-            }
-        }
-        return rows[a.count][b.count]
+        Suggestions.didYouMean(word, in: candidates)
     }
 }
 

@@ -1,7 +1,7 @@
 /// "Did you mean …?" for misspelt keys, step ids and parameter names.
-enum Suggestions {
+public enum Suggestions {
     /// The candidate closest to `word` by edit distance, when it is close enough to be a likely typo.
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         let limit = max(1, min(3, word.count / 3))
         var best: (candidate: String, distance: Int)?
         for candidate in candidates where candidate != word {
@@ -12,13 +12,13 @@ enum Suggestions {
     }
 
     /// `; did you mean 'x'?` or the empty string.
-    static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
+    public static func didYouMean(_ word: String, in candidates: some Sequence<String>) -> String {
         closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
     }
 
     /// Edit distance over characters where an insertion, deletion, substitution or swap of two
     /// neighbouring characters each count one (optimal string alignment).
-    static func editDistance(_ lhs: String, _ rhs: String) -> Int {
+    public static func editDistance(_ lhs: String, _ rhs: String) -> Int {
         let a = Array(lhs), b = Array(rhs)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
@@ -37,7 +37,7 @@ enum Suggestions {
     }
 
     /// `a, b or c`.
-    static func list(_ words: [String], conjunction: String = "or") -> String {
+    public static func list(_ words: [String], conjunction: String = "or") -> String {
         guard words.count > 1 else { return words.first ?? "" }
         return words.dropLast().joined(separator: ", ") + " \(conjunction) " + words.last!
     }
