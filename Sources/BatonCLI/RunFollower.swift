@@ -16,6 +16,8 @@ enum RunFollower {
         let runPath = "/v1/runs/\(CoordinatorClient.segment(runID))"
         var after: Int64 = 0
         var lastStatuses: [String]?
+        /// Manual steps whose instructions were already printed.
+        var hinted = Set<String>()
         while true {
             // The run first, then the journal: once the run is seen finished, the journal read after
             // it holds every entry up to the end.
@@ -33,8 +35,8 @@ enum RunFollower {
             if printing, statuses != lastStatuses, !run.steps.isEmpty {
                 Console.out(Console.styled("-- " + RunViewText.progress(run), .dim))
             }
-            if printing, statuses != lastStatuses {
-                for step in run.steps where step.status == "awaiting-operator" {
+            if printing {
+                for step in run.steps where step.status == "awaiting-operator" && hinted.insert(step.id).inserted {
                     Console.out(
                         "step \(step.id) waits for an operator: \(step.instructions ?? "")\n  when done: baton run complete-step \(run.runID) \(step.id) --evidence TEXT")
                 }

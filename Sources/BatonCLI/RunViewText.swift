@@ -109,7 +109,8 @@ enum RunViewText {
     private static func detail(_ step: StepView) -> String {
         if let by = step.completedBy { return "completed by \(by): \(step.note ?? "")" }
         if step.status == "awaiting-operator" { return "manual: \(step.instructions ?? "")" }
-        if step.status == "skipped" || step.parent == nil && step.note != nil && step.reason == nil { return step.note ?? "" }
+        // Why it was skipped, or how a fanned-out step concluded (neither has a report of its own).
+        if let note = step.note, step.reason == nil { return note }
         var text = step.reason ?? step.waitingReason ?? ""
         if let outputs = step.outputs, step.status == "verified" {
             text = outputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")

@@ -247,7 +247,12 @@ public enum RollbackDeclaration: Hashable, Sendable, Codable {
 
 extension StepID {
     /// The id of the compensating step of `id` (`restart-app~rollback`); `~` never appears in playbook ids.
-    public static func rollback(of id: StepID) -> StepID { StepID("\(id.rawValue)~rollback") }
+    public static func rollback(of id: StepID) -> StepID { StepID(id.rawValue + rollbackSuffix) }
+    private static let rollbackSuffix = "~rollback"
+    /// For a compensating step, the step it undoes (`rollback(of:)` reversed); nil otherwise.
+    public var undoes: StepID? {
+        rawValue.hasSuffix(Self.rollbackSuffix) ? StepID(String(rawValue.dropLast(Self.rollbackSuffix.count))) : nil
+    }
     /// The id of the fan-out child of `id` on `agent` (`restart-app@application.web-1`).
     public static func fanOut(of id: StepID, on agent: AgentIdentity) -> StepID {
         StepID("\(id.rawValue)@\(agent.tier.rawValue).\(agent.name)")

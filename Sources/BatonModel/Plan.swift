@@ -116,3 +116,50 @@ public struct Plan: Hashable, Sendable, Codable {
     /// A step or a compensating step by id.
     public func step(_ id: StepID) -> PlannedStep? { steps.first { $0.id == id } ?? rollbackSteps.first { $0.id == id } }
 }
+
+// Decoding of records written before step contracts existed (coordinator journals, agent journals):
+// every field added since then may be missing and takes its default. Encoding is synthesized.
+
+extension PlannedStep {
+    /// `retries: Int` was the retry policy before `retry` existed.
+    private enum EarlierKeys: String, CodingKey { case retries }
+
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        id = try values.decode(StepID.self, forKey: .id)
+        tier = try values.decode(Tier.self, forKey: .tier)
+        needs = try values.decode([StepID].self, forKey: .needs)
+        pre = try values.decode([Probe].self, forKey: .pre)
+        action = try values.decodeIfPresent(Action.self, forKey: .action)
+        post = try values.decode([Probe].self, forKey: .post)
+        timeoutMilliseconds = try values.decode(Int64.self, forKey: .timeoutMilliseconds)
+        if let retry = try values.decodeIfPresent(RetryPolicy.self, forKey: .retry) {
+            self.retry = retry
+        } else {
+            let count = try decoder.container(keyedBy: EarlierKeys.self).decodeIfPresent(Int.self, forKey: .retries)
+            retry = RetryPolicy(count: count ?? 0)
+        }
+        idempotent = try values.decode(Bool.self, forKey: .idempotent)
+        tags = try values.decodeIfPresent([String].self, forKey: .tags) ?? []
+        outputs = try values.decodeIfPresent([OutputSpec].self, forKey: .outputs) ?? []
+        when = try values.decodeIfPresent(Condition.self, forKey: .when)
+        onFailure = try values.decodeIfPresent(FailurePolicy.self, forKey: .onFailure) ?? .stop
+        targets = try values.decodeIfPresent(Targets.self, forKey: .targets)
+        manualInstructions = try values.decodeIfPresent(String.self, forKey: .manualInstructions)
+        rollback = try values.decodeIfPresent(RollbackDeclaration.self, forKey: .rollback) ?? .undeclared
+        module = try values.decodeIfPresent(String.self, forKey: .module)
+    }
+}
+
+extension Plan {
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        playbookName = try values.decode(String.self, forKey: .playbookName)
+        playbookVersion = try values.decode(String.self, forKey: .playbookVersion)
+        owners = try values.decode([String: String].self, forKey: .owners)
+        parameters = try values.decode([String: String].self, forKey: .parameters)
+        steps = try values.decode([PlannedStep].self, forKey: .steps)
+        hash = try values.decode(String.self, forKey: .hash)
+        rollbackSteps = try values.decodeIfPresent([PlannedStep].self, forKey: .rollbackSteps) ?? []
+    }
+}

@@ -104,3 +104,37 @@ public enum AttemptState: Hashable, Sendable, Codable {
     /// The attempt finished with this report (outcome `unknown` if the agent died while it ran).
     case completed(StepReport)
 }
+
+// Decoding of records written before step contracts existed (coordinator journals, agent journals):
+// every field added since then may be missing and takes its default. Encoding is synthesized.
+
+extension Assignment {
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            runID: try values.decode(RunID.self, forKey: .runID), stepID: try values.decode(StepID.self, forKey: .stepID),
+            attempt: try values.decode(Int.self, forKey: .attempt), epoch: try values.decode(UInt64.self, forKey: .epoch),
+            pre: try values.decode([Probe].self, forKey: .pre), action: try values.decodeIfPresent(Action.self, forKey: .action),
+            post: try values.decode([Probe].self, forKey: .post),
+            timeoutMilliseconds: try values.decode(Int64.self, forKey: .timeoutMilliseconds),
+            outputs: try values.decodeIfPresent([OutputSpec].self, forKey: .outputs) ?? [])
+    }
+}
+
+extension StepReport {
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            runID: try values.decode(RunID.self, forKey: .runID), stepID: try values.decode(StepID.self, forKey: .stepID),
+            attempt: try values.decode(Int.self, forKey: .attempt), outcome: try values.decode(Outcome.self, forKey: .outcome),
+            reason: try values.decode(String.self, forKey: .reason),
+            exitCode: try values.decodeIfPresent(Int32.self, forKey: .exitCode),
+            evidence: try values.decode([Evidence].self, forKey: .evidence),
+            stdoutTail: try values.decode(String.self, forKey: .stdoutTail),
+            stderrTail: try values.decode(String.self, forKey: .stderrTail),
+            startedAt: try values.decode(Instant.self, forKey: .startedAt),
+            finishedAt: try values.decode(Instant.self, forKey: .finishedAt),
+            outputs: try values.decodeIfPresent([String: String].self, forKey: .outputs) ?? [:],
+            failureKind: try values.decodeIfPresent(FailureKind.self, forKey: .failureKind))
+    }
+}

@@ -6,58 +6,24 @@ import Yams
 /// Reads YAML nodes of one policy file, collecting positioned diagnostics. Every reader returns nil
 /// after reporting, so parsing goes on and finds more problems.
 final class PolicyReader {
-    let file: String
-    private(set) var diagnostics: [Diagnostic] = []
+    private let sink: DiagnosticSink
+    var diagnostics: [Diagnostic] { sink.diagnostics }
+    var file: String { sink.file }
 
-    init(file: String) { self.file = file }
+    init(file: String) { sink = DiagnosticSink(file: file) }
 
-    func error(_ code: String, _ message: String, at position: SourcePosition) {
-        diagnostics.append(Diagnostic(file: file, at: position, severity: .error, code: code, message: message))
-    }
+    func error(_ code: String, _ message: String, at position: SourcePosition) { sink.error(code, message, at: position) }
 
     func error(_ code: String, _ message: String, at node: Node) { error(code, message, at: Self.position(node)) }
 
-    static func position(_ node: Node) -> SourcePosition {
-        node.mark.map { SourcePosition(line: $0.line, column: $0.column) } ?? .start
-    }
+    static func position(_ node: Node) -> SourcePosition { NodeReader.position(node) }
 
-    static func isNull(_ node: Node) -> Bool { node.null != nil }
+    static func isNull(_ node: Node) -> Bool { NodeReader.isNull(node) }
 
-    static func describe(_ node: Node) -> String {
-        switch node {
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
-        case .scalar(let scalar): return isNull(node) ? "nothing (null)" : "'\(scalar.string)'"
-        }
-    }
+    static func describe(_ node: Node) -> String { NodeReader.describe(node) }
 
-    /// The YAML document, or nil after a `yaml-syntax` / `empty-document` diagnostic.
-    func compose(_ text: String) -> Node? {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let YamlError.scanner(_, problem, mark, _), let YamlError.parser(_, problem, mark, _),
-            let YamlError.composer(_, problem, mark, _)
-        {
-            error("yaml-syntax", "invalid YAML: \(problem)", at: SourcePosition(line: mark.line, column: mark.column))
-            return nil
-        } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
-            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            error(
-                "duplicate-key", "duplicate key \(keys) in a mapping",
-                at: SourcePosition(line: context.mark.line, column: context.mark.column))
-            return nil
-        } catch {
-            self.error("yaml-syntax", "cannot read the YAML: \(error)", at: .start)
-            return nil
-        }
-        guard let root, !Self.isNull(root) else {
-            error("empty-document", "the policy is empty; it needs apiVersion, kind, metadata and rules", at: .start)
-            return nil
-        }
-        return root
-    }
+    /// The YAML document, or nil after a `yaml-syntax`, `duplicate-key` or `empty-document` diagnostic.
+    func compose(_ text: String) -> Node? { PlaybookLoader.compose(text, sink: sink, what: "policy", body: "rules") }
 
     /// A mapping whose keys are all in `allowed` (else `unknown-key`, with a suggestion) and that has
     /// every key of `required` (else `missing-key`). Null values count as absent.

@@ -69,13 +69,13 @@ extension Array where Element == Diagnostic {
 }
 
 /// Collects diagnostics for one file while a parser walks it.
-final class DiagnosticSink {
-    let file: String
-    private(set) var diagnostics: [Diagnostic] = []
+package final class DiagnosticSink {
+    package let file: String
+    package private(set) var diagnostics: [Diagnostic] = []
 
-    init(file: String) { self.file = file }
+    package init(file: String) { self.file = file }
 
-    func error(_ code: String, _ message: String, at position: SourcePosition) {
+    package func error(_ code: String, _ message: String, at position: SourcePosition) {
         diagnostics.append(Diagnostic(file: file, at: position, severity: .error, code: code, message: message))
     }
 

@@ -19,7 +19,7 @@ struct Fields {
 
 /// Reads YAML nodes into values, reporting every problem (with its position) to a sink.
 /// Each reader returns nil after reporting, so callers keep going and collect more diagnostics.
-final class NodeReader {
+package final class NodeReader {
     let sink: DiagnosticSink
     /// Parameter names declared in `params:`; templates naming others are `undefined-parameter`.
     var declaredParameters: [String] = []
@@ -40,14 +40,14 @@ final class NodeReader {
         sink.error(code, message, at: Self.position(node))
     }
 
-    static func position(_ node: Node) -> SourcePosition {
+    package static func position(_ node: Node) -> SourcePosition {
         node.mark.map { SourcePosition(line: $0.line, column: $0.column) } ?? .start
     }
 
-    static func isNull(_ node: Node) -> Bool { node.null != nil }
+    package static func isNull(_ node: Node) -> Bool { node.null != nil }
 
     /// `a mapping`, `a list`, `null`, `the number 5`, `'text'`: what was found, for messages.
-    static func describe(_ node: Node) -> String {
+    package static func describe(_ node: Node) -> String {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"

@@ -23,8 +23,9 @@ public enum PlaybookLoader {
         return (diagnostics.containsErrors ? nil : playbook, diagnostics)
     }
 
-    /// The YAML document in `source`, or nil after reporting why there is none (`what`: playbook, module).
-    static func compose(_ source: String, sink: DiagnosticSink, what: String) -> Node? {
+    /// The YAML document in `source`, or nil after reporting why there is none (`what`: playbook,
+    /// module, policy; `body`: the section an empty document lacks besides the header).
+    package static func compose(_ source: String, sink: DiagnosticSink, what: String, body: String = "steps") -> Node? {
         let root: Node?
         do {
             root = try Yams.compose(yaml: source)
@@ -34,7 +35,7 @@ public enum PlaybookLoader {
         }
         guard let root, !isBlank(root) else {
             sink.error(
-                "empty-document", "the \(what) is empty; it needs apiVersion, kind, metadata and steps", at: .start)
+                "empty-document", "the \(what) is empty; it needs apiVersion, kind, metadata and \(body)", at: .start)
             return nil
         }
         return root

@@ -77,8 +77,10 @@ extension CoordinatorCore {
 
     /// Why the step is skipped: its condition is false, or it reads outputs of a step that was skipped.
     private func skipReason(_ run: RunState, _ planned: PlannedStep) -> String? {
+        let references = planned.outputReferences
+        guard planned.when != nil || !references.isEmpty else { return nil }
         let values = run.outputValues
-        if let missing = planned.outputReferences.first(where: {
+        if let missing = references.first(where: {
             values[$0] == nil && run.steps[$0.step]?.status == .skipped
         }) {
             return "it reads \(missing), but step \(missing.step) was skipped"

@@ -103,7 +103,9 @@ extension CoordinatorCore {
             let targets = run.planned(parentID)?.targets
         else { return }
         let children = parent.children.compactMap { run.steps[$0] }
-        let failures = children.filter { $0.status == .failed || ($0.status == .unknown && !$0.leaseExpired) }
+        // Unknown after a report counts as failed; unknown after a lapsed lease may still be reconciled.
+        func hasFailed(_ child: StepState) -> Bool { child.status == .failed || (child.status == .unknown && !child.leaseExpired) }
+        let failures = children.filter(hasFailed)
         let allowed = targets.maxErrors?.hosts(of: children.count) ?? 0
         let total = children.count
         if failures.count > allowed {
@@ -114,8 +116,7 @@ extension CoordinatorCore {
             failed(runID, parentID, reason: "step \(parentID) failed: \(reason)", now: now)
             return
         }
-        guard children.allSatisfy({ $0.status == .verified || $0.status == .failed || $0.status == .unknown && !$0.leaseExpired })
-        else { return }
+        guard children.allSatisfy({ $0.status == .verified || hasFailed($0) }) else { return }
         let verified = children.filter { $0.status == .verified }.count
         let tolerated = failures.isEmpty ? "" : "; \(failures.count) failure(s) tolerated (max_errors \(targets.maxErrors!))"
         record(
@@ -142,20 +143,11 @@ extension CoordinatorCore {
                     reason: "step \(id) is \(step.status.rawValue) in a \(run.phase.rawValue) run; only a step awaiting an operator can be completed"))
             return
         }
-        guard !evidence.trimmingCharacters(in: " \n\t").isEmpty else {
+        guard !evidence.allSatisfy(\.isWhitespace) else {
             effects.append(.refuseCommand(reason: "completing a manual step needs evidence (--evidence TEXT)"))
             return
         }
         record(runID, now, .stepCompletedByOperator(step: id, operator: operatorName, evidence: evidence))
         advance(runID, now: now)
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> Substring {
-        var text = Substring(self)
-        while let first = text.first, set.contains(first) { text = text.dropFirst() }
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return text
     }
 }

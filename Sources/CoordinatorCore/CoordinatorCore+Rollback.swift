@@ -59,13 +59,7 @@ extension CoordinatorCore {
             }
             return
         }
-        let undone = compensation.map { $0.rawValue.replacingSuffix("~rollback") }.joined(separator: ", ")
+        let undone = compensation.map { ($0.undoes ?? $0).rawValue }.joined(separator: ", ")
         record(runID, now, .runFinished(phase: .rolledBack, reason: "\(run.reason); rolled back \(undone)"))
-    }
-}
-
-extension String {
-    fileprivate func replacingSuffix(_ suffix: String) -> String {
-        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }

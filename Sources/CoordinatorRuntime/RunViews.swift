@@ -24,7 +24,7 @@ extension RollbackPlanView {
             steps: run.compensationPlan.compactMap { id in
                 guard let planned = run.plan.step(id) else { return nil }
                 return RollbackStepView(
-                    id: id.rawValue, undoes: String(id.rawValue.dropLast("~rollback".count)), tier: planned.tier.rawValue,
+                    id: id.rawValue, undoes: (id.undoes ?? id).rawValue, tier: planned.tier.rawValue,
                     argv: planned.action?.argv ?? [], post: planned.post.map(\.description),
                     status: run.steps[id]?.status.rawValue ?? StepStatus.pending.rawValue)
             })

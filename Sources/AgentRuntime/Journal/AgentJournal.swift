@@ -76,7 +76,7 @@ public final class AgentJournal: @unchecked Sendable {
         for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
             // A line that does not decode is the torn tail of a crash mid-write: ignore it.
             let data = Data(line)
-            if let entry = (try? decoder.decode(AgentJournalEntry.self, from: data)) ?? decodeLegacy(data, with: decoder) {
+            if let entry = try? decoder.decode(AgentJournalEntry.self, from: data) {
                 entries.append(entry)
             }
         }
