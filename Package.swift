@@ -127,7 +127,8 @@ let package = Package(
         .executableTarget(
             name: "BatondMain",
             dependencies: [
-                "CoordinatorRuntime", "CoordinatorHTTP", "CoordinatorStoreSQLite", "BatonWire", argumentParser, logging,
+                "CoordinatorRuntime", "CoordinatorHTTP", "CoordinatorStoreSQLite", "BatonWire", "BatonPolicy", "BatonAPI",
+                "BatonSpec", argumentParser, logging,
                 serviceLifecycle, unixSignals, nioSSL,
             ],
             swiftSettings: swiftSettings

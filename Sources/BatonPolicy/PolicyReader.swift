@@ -23,7 +23,9 @@ final class PolicyReader {
     static func describe(_ node: Node) -> String { NodeReader.describe(node) }
 
     /// The YAML document, or nil after a `yaml-syntax`, `duplicate-key` or `empty-document` diagnostic.
-    func compose(_ text: String) -> Node? { PlaybookLoader.compose(text, sink: sink, what: "policy", body: "rules") }
+    func compose(_ text: String, what: String = "policy", body: String = "rules") -> Node? {
+        PlaybookLoader.compose(text, sink: sink, what: what, body: body)
+    }
 
     /// A mapping whose keys are all in `allowed` (else `unknown-key`, with a suggestion) and that has
     /// every key of `required` (else `missing-key`). Null values count as absent.

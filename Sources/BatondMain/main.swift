@@ -1,4 +1,7 @@
 import ArgumentParser
+import BatonAPI
+import BatonPolicy
+import BatonSpec
 import BatonWire
 import CoordinatorHTTP
 import CoordinatorRuntime
@@ -48,6 +51,12 @@ struct BatondCommand: AsyncParsableCommand {
 
     @Flag(help: "Accept playbooks uploaded by `baton run start FILE` (development; the catalog is the production path).")
     var devMode: Bool = false
+
+    @Option(
+        help: ArgumentHelp(
+            "A YAML file granting roles to operators by name (kind: RoleBindings), on top of the role in their certificate. Roles: \(OperatorRole.names).",
+            valueName: "file"))
+    var roles: String?
 
     @Option(help: "Write {\"agentPort\", \"apiPort\", \"epoch\", \"pid\"} as JSON to this file once listening.")
     var readyFile: String?
@@ -102,9 +111,11 @@ struct BatondCommand: AsyncParsableCommand {
         let apiLogger = logger
         let epoch = coordinator.epoch
         let boundAgentPort = listener.localPort
+        var apiConfiguration = OperatorAPIConfiguration(host: apiHost, port: apiPort, tls: tls, allowPlaybookUpload: devMode)
+        apiConfiguration.roleBindings = try loadRoleBindings()
         let api = try OperatorAPI(
             coordinator: coordinator,
-            configuration: OperatorAPIConfiguration(host: apiHost, port: apiPort, tls: tls, allowPlaybookUpload: devMode),
+            configuration: apiConfiguration,
             logger: logger,
             onServerRunning: { boundAPIPort in
                 apiLogger.info("operator API on https://\(apiHost):\(boundAPIPort)")
@@ -117,6 +128,25 @@ struct BatondCommand: AsyncParsableCommand {
             services: [CoordinatorService(coordinator: coordinator), AgentListenerService(listener: listener), api],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
+    }
+}
+
+extension BatondCommand {
+    /// The `--roles` file, or no bindings. A file with any error stops batond before it listens.
+    func loadRoleBindings() throws -> [String: Set<OperatorRole>] {
+        guard let roles else { return [:] }
+        let text: String
+        do {
+            text = try String(contentsOfFile: roles, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot read --roles \(roles): \(error.localizedDescription)")
+        }
+        let (bindings, diagnostics) = RoleBindings.load(
+            source: text, file: roles, knownRoles: OperatorRole.allCases.map(\.rawValue))
+        guard let bindings else {
+            throw ValidationError("--roles \(roles) is invalid:\n" + diagnostics.map(\.description).joined(separator: "\n"))
+        }
+        return bindings.roles.mapValues { Set($0.compactMap(OperatorRole.init(rawValue:))) }
     }
 }
 

@@ -1,3 +1,4 @@
+import BatonAPI
 import CoordinatorRuntime
 import Hummingbird
 import HummingbirdTLS
@@ -48,7 +49,7 @@ func makeOperatorApplication(
 ) throws -> Application<RouterResponder<OperatorRequestContext>> {
     let router = makeOperatorRouter(
         coordinator: coordinator, allowPlaybookUpload: configuration.allowPlaybookUpload,
-        maxBodySize: configuration.maxBodySize)
+        maxBodySize: configuration.maxBodySize, roleBindings: configuration.roleBindings)
     let port = configuration.port
     return Application(
         router: router,
@@ -67,12 +68,12 @@ func makeOperatorApplication(
 /// The router with every route of `OperatorAPI.routes`, behind the error and identity middleware.
 public func makeOperatorRouter(
     coordinator: Coordinator, allowPlaybookUpload: Bool,
-    maxBodySize: Int = OperatorAPIConfiguration.defaultMaxBodySize
+    maxBodySize: Int = OperatorAPIConfiguration.defaultMaxBodySize, roleBindings: [String: Set<OperatorRole>] = [:]
 ) -> Router<OperatorRequestContext> {
     let router = Router(context: OperatorRequestContext.self)
     // Middleware applies to routes added after it, and to "not found": errors outermost, then identity.
     router.add(middleware: ErrorResponseMiddleware(maxBodySize: maxBodySize))
-    router.add(middleware: OperatorIdentityMiddleware())
+    router.add(middleware: OperatorIdentityMiddleware(bindings: roleBindings))
     let handlers = OperatorHandlers(
         coordinator: coordinator, allowPlaybookUpload: allowPlaybookUpload, maxBodySize: maxBodySize)
     for route in OperatorAPI.routes {

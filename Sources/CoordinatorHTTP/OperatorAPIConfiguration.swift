@@ -1,3 +1,4 @@
+import BatonAPI
 import NIOSSL
 
 /// How the operator API listens.
@@ -13,6 +14,8 @@ public struct OperatorAPIConfiguration: Sendable {
     public var allowPlaybookUpload: Bool
     /// The largest request body accepted; larger bodies get 413.
     public var maxBodySize: Int
+    /// Operator name → roles granted on top of the role in the operator's certificate (`--roles`).
+    public var roleBindings: [String: Set<OperatorRole>] = [:]
 
     public init(
         host: String, port: Int, tls: TLSConfiguration, allowPlaybookUpload: Bool,

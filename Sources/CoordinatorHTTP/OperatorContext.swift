@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonIdentity
 import Hummingbird
 import Logging
@@ -8,12 +9,15 @@ import NIOSSL
 public struct OperatorIdentity: Sendable, Hashable, CustomStringConvertible {
     public var principal: BatonPrincipal
     public var name: String
+    /// The role segment of the certificate, as written.
     public var role: String
+    /// The certificate's role (when it is a known one) and the roles bound to the name.
+    public var roles: Set<OperatorRole>
 
     /// Recorded as the `startedBy` of the runs this operator starts.
     public var startedBy: String { principal.uri() }
 
-    public var description: String { "\(name) (\(role))" }
+    public var description: String { "\(name) (\(roles.isEmpty ? "no role" : roles.names))" }
 }
 
 /// Per-request context: the connection the request arrived on and, once resolved by
@@ -49,11 +53,15 @@ public struct OperatorRequestContext: RequestContext {
 struct OperatorIdentityMiddleware: RouterMiddleware {
     typealias Context = OperatorRequestContext
 
+    /// Operator name → roles granted on top of the certificate's role.
+    let bindings: [String: Set<OperatorRole>]
+
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let identity = try await Self.identify(channel: context.channel)
+        var identity = try await Self.identify(channel: context.channel)
+        identity.roles.formUnion(bindings[identity.name] ?? [])
         context.operatorIdentity = identity
         context.logger[metadataKey: "operator"] = .string(identity.principal.uri())
         return try await next(request, context)
@@ -77,7 +85,8 @@ struct OperatorIdentityMiddleware: RouterMiddleware {
                 "certificate identity \(principal.uri()) is \(kindName(principal.kind)), not an operator; "
                     + "the operator API needs an operator certificate (spiffe://<trust-domain>/operator/<role>/<name>)")
         }
-        return OperatorIdentity(principal: principal, name: name, role: role)
+        let roles: Set<OperatorRole> = OperatorRole(rawValue: role).map { [$0] } ?? []
+        return OperatorIdentity(principal: principal, name: name, role: role, roles: roles)
     }
 
     /// The DER bytes of the verified peer certificate, read on the channel's event loop;

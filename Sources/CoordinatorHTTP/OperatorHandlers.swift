@@ -15,6 +15,7 @@ struct OperatorHandlers: Sendable {
     let maxBodySize: Int
 
     func respond(_ route: OperatorRoute, to request: Request, context: OperatorRequestContext) async throws -> Response {
+        try Self.authorize(route, context.requireOperator())
         switch route {
         case .health:
             return JSONResponse.make(HealthResponse(status: "ok", epoch: await coordinator.epoch))
@@ -33,5 +34,17 @@ struct OperatorHandlers: Sendable {
         case .completeStep:
             return try await completeStep(request, context: context)
         }
+    }
+}
+
+extension OperatorHandlers {
+    /// Refuses (403) an operator none of whose roles grants the route's role.
+    static func authorize(_ route: OperatorRoute, _ identity: OperatorIdentity) throws(APIError) {
+        guard !identity.roles.grants(route.requiredRole) else { return }
+        let held = identity.roles.isEmpty ? "no role (certificate role '\(identity.role)' is not a Baton role)" : "roles \(identity.roles.names)"
+        throw APIError(
+            .forbidden,
+            "\(route) needs the role \(route.requiredRole); operator \(identity.name) has \(held). "
+                + "Grant it in batond's --roles file or use a certificate with that role")
     }
 }

@@ -1,3 +1,4 @@
+import BatonAPI
 import Hummingbird
 
 /// Every route of the operator API: the single list that registration, method checks and
@@ -28,6 +29,15 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         case .listAgents: "/v1/agents"
         case .rollbackPlan: "/v1/runs/{id}/rollback-plan"
         case .completeStep: "/v1/runs/{id}/steps/{step}/complete"
+        }
+    }
+
+    /// The role a request needs for this route (see `OperatorRole.grants`). The switch has no
+    /// default: a route without a rule does not compile.
+    public var requiredRole: OperatorRole {
+        switch self {
+        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan: .viewer
+        case .startRun, .completeStep: .responder
         }
     }
 

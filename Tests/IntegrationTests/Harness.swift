@@ -31,7 +31,7 @@ final class Cluster: @unchecked Sendable {
     }
 
     /// Starts batond on free loopback ports and waits until it listens.
-    func startCoordinator(heartbeatMilliseconds: Int = 500) throws {
+    func startCoordinator(heartbeatMilliseconds: Int = 500, extraArguments: [String] = [], devMode: Bool = true) throws {
         let ready = directory + "/ready.json"
         let agentListen = "127.0.0.1:\(agentPort)"
         let apiListen = "127.0.0.1:\(apiPort)"
@@ -41,8 +41,8 @@ final class Cluster: @unchecked Sendable {
             [
                 "--data-dir", directory + "/data", "--agent-listen", agentListen, "--api-listen", apiListen,
                 "--ca", pki + "/ca.pem", "--cert", pki + "/coordinator-main.pem", "--key",
-                pki + "/coordinator-main-key.pem", "--dev-mode", "--ready-file", ready, "--heartbeat-interval-ms", String(heartbeatMilliseconds),
-            ], log: directory + "/batond.log")
+                pki + "/coordinator-main-key.pem", "--ready-file", ready, "--heartbeat-interval-ms", String(heartbeatMilliseconds),
+            ] + (devMode ? ["--dev-mode"] : []) + extraArguments, log: directory + "/batond.log")
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if let data = FileManager.default.contents(atPath: ready),
@@ -129,11 +129,23 @@ final class Cluster: @unchecked Sendable {
         return json?["agents"] as? [[String: Any]] ?? []
     }
 
-    func operatorArguments(_ arguments: [String]) -> [String] {
+    /// `arguments` with the connection flags of operator `name` (default: alice, a responder).
+    func operatorArguments(_ arguments: [String], as name: String = "alice") -> [String] {
         arguments + [
             "--coordinator", "https://127.0.0.1:\(apiPort)", "--ca", pki + "/ca.pem", "--cert",
-            pki + "/operator-alice.pem", "--key", pki + "/operator-alice-key.pem",
+            pki + "/operator-\(name).pem", "--key", pki + "/operator-\(name)-key.pem",
         ]
+    }
+
+    /// Makes a certificate for operator `name` whose certificate role is `role` (once).
+    func addOperator(_ name: String, role: String) throws {
+        guard !FileManager.default.fileExists(atPath: pki + "/operator-\(name).pem") else { return }
+        try baton(["pki", "cert", "create", "--dir", pki, "--operator", name, "--role", role]).check()
+    }
+
+    /// Runs `baton` as operator `name`, without checking the exit status.
+    func batonAs(_ name: String, _ arguments: [String]) throws -> CommandOutput {
+        try baton(operatorArguments(arguments, as: name))
     }
 
     /// Writes a playbook into the cluster's directory and returns its path.
