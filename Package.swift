@@ -98,7 +98,8 @@ let package = Package(
         .target(
             name: "CoordinatorRuntime",
             dependencies: [
-                "CoordinatorCore", "CoordinatorStore", "BatonWire", "BatonSpec", "BatonIdentity", "BatonAPI", "BatonProto",
+                "CoordinatorCore", "CoordinatorStore", "BatonWire", "BatonSpec", "BatonPolicy", "BatonIdentity", "BatonAPI",
+                "BatonProto",
                 nioCore, nioPosix, nioSSL, nioTLS, logging, serviceLifecycle,
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
@@ -173,7 +174,8 @@ let package = Package(
         .testTarget(
             name: "BatonPolicyTests", dependencies: ["BatonPolicy", "BatonModel", "BatonSpec"], swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CoordinatorCoreTests", dependencies: ["CoordinatorCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CoordinatorCoreTests", dependencies: ["CoordinatorCore", "BatonPolicy"], swiftSettings: swiftSettings),
         .testTarget(name: "AgentCoreTests", dependencies: ["AgentCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BatonWireTests",

@@ -82,6 +82,8 @@ public struct StepView: Codable, Sendable, Hashable {
     public var outputs: [String: String]?
     /// precondition, action, timeout, postcondition or output, when the last attempt failed.
     public var failureKind: String?
+    /// Governance: approvals still needed, votes given, policy or approver refusals, overrides.
+    public var governance: StepGovernanceView?
 
     public init(
         id: String, tier: String, needs: [String], status: String, attempt: Int, agent: String?, waitingReason: String?,
@@ -123,6 +125,8 @@ public struct RunView: Codable, Sendable, Hashable {
     public var rollbackTrigger: String?
     /// The compensating steps being run, in order (nil until a rollback is planned).
     public var compensation: [String]?
+    /// False once an operator overrode a step (mark-verified, skip, force-past-failure).
+    public var automated: Bool?
 
     public init(
         runID: String, incident: String, playbook: String, playbookVersion: String, planHash: String,

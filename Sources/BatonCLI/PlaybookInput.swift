@@ -175,15 +175,18 @@ struct ParameterOptions: ParsableArguments {
     func validate() throws { _ = try values() }
 
     /// The parameters by name; a value may itself contain `=`.
-    func values() throws -> [String: String] {
+    func values() throws -> [String: String] { try Self.parse(assignments, option: "--param") }
+
+    /// `NAME=VALUE` entries of a repeatable option, by name; a name given twice is an error.
+    static func parse(_ entries: [String], option: String) throws -> [String: String] {
         var values: [String: String] = [:]
-        for assignment in assignments {
-            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
-                throw ValidationError("invalid --param '\(assignment)': expected NAME=VALUE, e.g. --param workdir=/tmp/x")
+        for entry in entries {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw ValidationError("invalid \(option) '\(entry)': expected NAME=VALUE, e.g. \(option) workdir=/tmp/x")
             }
-            let name = String(assignment[..<equals])
-            guard values[name] == nil else { throw ValidationError("--param '\(name)' is given more than once") }
-            values[name] = String(assignment[assignment.index(after: equals)...])
+            let name = String(entry[..<equals])
+            guard values[name] == nil else { throw ValidationError("\(option) '\(name)' is given more than once") }
+            values[name] = String(entry[entry.index(after: equals)...])
         }
         return values
     }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import BatonModel
+import BatonPolicy
 import BatonSpec
 
 /// `baton playbook lint FILE...`
@@ -16,6 +18,11 @@ struct PlaybookLintCommand: ParsableCommand {
             Examples:
               baton playbook lint cache.yaml
               baton playbook lint playbooks/*.yaml --format json
+              baton playbook lint restore.yaml --policy policies/
+
+            With --policy, a playbook that loads is also planned with its parameters' defaults and checked \
+            against every policy file of the directory (as batond does at start); each violation is an \
+            error at the step it concerns, naming the rule.
             """
     )
 
@@ -27,24 +34,29 @@ struct PlaybookLintCommand: ParsableCommand {
 
     @OptionGroup var modules: ModuleOptions
 
+    @OptionGroup var policy: PolicyOptions
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one playbook file to lint") }
     }
 
     func run() throws {
+        let policies = try policy.load()
         var reports: [LintReport.FileReport] = []
         var summaries: [String] = []
         for file in files {
-            let diagnostics: [Diagnostic]
+            var diagnostics: [Diagnostic]
             var summary: String
             switch PlaybookInput.read(file) {
             case .failure(let diagnostic):
                 diagnostics = [diagnostic]
                 summary = Console.styled(PlaybookInput.counts(diagnostics), .red)
             case .success(let source):
-                let (playbook, found, _) = PlaybookInput.load(source, path: file, modules: modules)
+                let (playbook, loaded, _) = PlaybookInput.load(source, path: file, modules: modules)
+                var found = loaded
+                if let playbook, !policies.isEmpty { found += Self.policyDiagnostics(playbook, policies, file: file) }
                 diagnostics = found
-                if let playbook {
+                if let playbook, !found.containsErrors {
                     let steps = "\(playbook.steps.count) step\(playbook.steps.count == 1 ? "" : "s")"
                     let warnings = found.isEmpty ? "" : ", \(PlaybookInput.counts(found))"
                     summary = Console.styled("ok", .green) + " (\(steps)\(warnings))"
@@ -62,5 +74,23 @@ struct PlaybookLintCommand: ParsableCommand {
         case .json: try Console.printJSON(LintReport(files: reports))
         }
         if reports.contains(where: { !$0.ok }) { throw ExitCode(1) }
+    }
+
+    /// The plan with default parameters against the policies: one error per violation, at its step.
+    static func policyDiagnostics(_ playbook: Playbook, _ policies: [PolicySet], file: String) -> [Diagnostic] {
+        let name = PlaybookInput.displayName(file)
+        guard case .success(let plan) = Planner.plan(playbook, parameters: [:]) else {
+            return [
+                Diagnostic(
+                    file: name, line: 1, column: 1, severity: .warning, code: "policy-not-checked",
+                    message: "policies not checked: the playbook needs parameters to be planned; use baton playbook plan --policy with --param")
+            ]
+        }
+        return policies.flatMap { $0.check(plan: plan) }.map { violation in
+            let position = playbook.steps.first { $0.id == violation.step }?.position ?? SourcePosition(line: 1, column: 1)
+            return Diagnostic(
+                file: name, line: position.line, column: position.column, severity: .error, code: "policy-violation",
+                message: violation.description)
+        }
     }
 }

@@ -40,10 +40,7 @@ struct PlaybookPlanCommand: ParsableCommand {
     @Option(help: "Output format: text, or json (the plan as JSON, sorted keys).")
     var format: OutputFormat = .text
 
-    @Option(
-        name: .customLong("policy"),
-        help: ArgumentHelp("A directory of policy files to check the plan against (repeatable).", valueName: "dir"))
-    var policyDirectories: [String] = []
+    @OptionGroup var policy: PolicyOptions
 
     func run() throws {
         let (plan, _, _) = try PlaybookInput.plan(
@@ -55,23 +52,11 @@ struct PlaybookPlanCommand: ParsableCommand {
         }
     }
 
-    /// Loads each --policy directory and checks the plan; violations (or broken policy files) end with exit 1.
+    /// Violations (or broken policy files) end with exit 1.
     private func checkPolicies(_ plan: Plan) throws {
-        var violations: [String] = []
-        for directory in policyDirectories {
-            let (policies, diagnostics) = PolicySet.load(directory: URL(fileURLWithPath: directory))
-            guard let policies else {
-                PlaybookInput.print(diagnostics, to: .err)
-                Console.err("\(directory): the policies could not be loaded; nothing was checked")
-                throw ExitCode(1)
-            }
-            violations += policies.check(plan: plan).map(\.description)
-        }
+        let violations = try policy.check(plan)
         guard !violations.isEmpty else { return }
-        for violation in violations {
-            Console.err("\(PlaybookInput.displayName(file)): \(Console.styled("policy violation:", .red, on: .err)) \(violation)")
-        }
-        Console.err("\(PlaybookInput.displayName(file)): \(violations.count) policy violation\(violations.count == 1 ? "" : "s")")
+        PolicyOptions.print(violations, file: file)
         throw ExitCode(1)
     }
 }

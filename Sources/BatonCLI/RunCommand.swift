@@ -21,7 +21,8 @@ struct RunCommand: AsyncParsableCommand {
             """,
         subcommands: [
             RunStartCommand.self, RunListCommand.self, RunStatusCommand.self, RunWatchCommand.self,
-            RunCompleteStepCommand.self, RunRollbackPlanCommand.self,
+            RunCompleteStepCommand.self, RunApproveCommand.self, RunDenyCommand.self, RunOverrideCommand.self,
+            RunRollbackPlanCommand.self,
         ]
     )
 }

@@ -20,7 +20,7 @@ enum RunViewText {
             ("started by", run.startedBy),
             ("started at", TimeText.clock(run.startedAt)),
             ("duration", elapsed),
-        ]
+        ] + (run.automated == false ? [("automated", Console.styled("no: an operator overrode a step", .yellow))] : [])
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
     }
@@ -98,7 +98,8 @@ enum RunViewText {
         switch status {
         case "verified": return .green
         case "failed": return .red
-        case "unknown", "retrying", "awaiting-operator": return .yellow
+        case "unknown", "retrying", "awaiting-operator", "awaiting-approval", "overridden": return .yellow
+        case "denied": return .red
         case "dispatched": return .cyan
         case "skipped": return .dim
         default: return nil
@@ -109,6 +110,7 @@ enum RunViewText {
     private static func detail(_ step: StepView) -> String {
         if let by = step.completedBy { return "completed by \(by): \(step.note ?? "")" }
         if step.status == "awaiting-operator" { return "manual: \(step.instructions ?? "")" }
+        if let governance = step.governance, let text = governanceDetail(step.status, governance) { return text }
         // Why it was skipped, or how a fanned-out step concluded (neither has a report of its own).
         if let note = step.note, step.reason == nil { return note }
         var text = step.reason ?? step.waitingReason ?? ""
@@ -116,6 +118,19 @@ enum RunViewText {
             text = outputs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
         return text
+    }
+
+    /// Approvals awaited (with the votes so far), or why the step was denied.
+    private static func governanceDetail(_ status: String, _ governance: StepGovernanceView) -> String? {
+        let votes = governance.votes.map { "\($0.decision == "approve" ? "approved" : "denied") by \($0.approver)\($0.counts ? "" : " (void)")" }
+        switch status {
+        case "awaiting-approval":
+            return (["needs " + governance.requirements.joined(separator: "; ")] + votes).joined(separator: "; ")
+        case "denied":
+            return governance.violations.joined(separator: "; ")
+        default:
+            return nil
+        }
     }
 
     private static func duration(_ step: StepView, now: Int64) -> String {

@@ -37,6 +37,8 @@ public struct PlannedStep: Hashable, Sendable, Codable {
     public var rollback: RollbackDeclaration = .undeclared
     /// `NAME@VERSION` of the module this step came from, if any.
     public var module: String?
+    /// `approval:` written on the step: it starts only once approved (rule id `approval`).
+    public var approval: ApprovalRequirement?
 
     /// How many times a failed step is tried again (0: run once).
     public var retries: Int {
@@ -148,6 +150,7 @@ extension PlannedStep {
         manualInstructions = try values.decodeIfPresent(String.self, forKey: .manualInstructions)
         rollback = try values.decodeIfPresent(RollbackDeclaration.self, forKey: .rollback) ?? .undeclared
         module = try values.decodeIfPresent(String.self, forKey: .module)
+        approval = try values.decodeIfPresent(ApprovalRequirement.self, forKey: .approval)
     }
 }
 

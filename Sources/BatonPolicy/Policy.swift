@@ -33,40 +33,6 @@ public struct StepSelector: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// What happens when an approval is not given in time.
-public enum ApprovalTimeoutAction: String, Hashable, Sendable, CaseIterable {
-    case deny
-    case allow
-}
-
-/// One `require_approval` rule's demand on one step. Each rule is its own requirement: quorums and
-/// roles of different rules are never merged.
-public struct ApprovalRequirement: Hashable, Sendable, CustomStringConvertible {
-    public var ruleID: String
-    public var roles: [String]
-    public var quorum: Int
-    public var timeoutMilliseconds: Int64
-    public var onTimeout: ApprovalTimeoutAction
-    public var message: String
-
-    public init(
-        ruleID: String, roles: [String], quorum: Int, timeoutMilliseconds: Int64, onTimeout: ApprovalTimeoutAction,
-        message: String = ""
-    ) {
-        self.ruleID = ruleID
-        self.roles = roles
-        self.quorum = quorum
-        self.timeoutMilliseconds = timeoutMilliseconds
-        self.onTimeout = onTimeout
-        self.message = message
-    }
-
-    public var description: String {
-        "rule \(ruleID): \(quorum) approval(s) from \(roles.joined(separator: " or ")) within "
-            + "\(PlaybookDuration.format(milliseconds: timeoutMilliseconds)), else \(onTimeout.rawValue)"
-    }
-}
-
 /// A closed-open interval `[from, to)` during which matching steps may not start.
 public struct FreezeWindow: Hashable, Sendable {
     public var from: Instant
@@ -137,25 +103,6 @@ public struct PolicyRule: Hashable, Sendable {
         self.line = line
         self.column = column
     }
-}
-
-/// A rule that does not hold for a step, with the evidence that was missing.
-public struct PolicyViolation: Hashable, Sendable, CustomStringConvertible {
-    public var ruleID: String
-    public var step: StepID
-    /// The rule's message.
-    public var message: String
-    /// What was missing or wrong (`step restore-db (tags database.restore) has no ancestor tagged …`).
-    public var missing: String
-
-    public init(ruleID: String, step: StepID, message: String, missing: String) {
-        self.ruleID = ruleID
-        self.step = step
-        self.message = message
-        self.missing = missing
-    }
-
-    public var description: String { "\(missing); rule \(ruleID): \(message)" }
 }
 
 /// `restore-db (tags database.restore)`: a step for messages.

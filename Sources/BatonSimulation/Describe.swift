@@ -41,6 +41,10 @@ enum Describe {
         case .tick: return "tick"
         case .operatorCompletedStep(let runID, let step, let operatorName, _, _):
             return "operatorCompletedStep \(runID)/\(step) by \(operatorName)"
+        case .operatorDecided(let runID, let step, let vote, _):
+            return "operatorDecided \(runID)/\(step) \(vote.decision.rawValue) by \(vote.approver)"
+        case .operatorOverrode(let runID, let step, let override, _):
+            return "operatorOverrode \(runID)/\(step) \(override.kind.rawValue) by \(override.principal)"
         }
     }
 

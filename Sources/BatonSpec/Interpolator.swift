@@ -20,6 +20,7 @@ struct Interpolator {
         step.manualInstructions = spec.manualInstructions.map(text)
         step.rollback = spec.rollback.declaration
         step.module = spec.module
+        step.approval = spec.approval
         return step
     }
 

@@ -46,6 +46,11 @@ public enum PlanText {
         if !step.needs.isEmpty { lines.append("    needs: \(step.needs.map(\.rawValue).joined(separator: ", "))") }
         if let when = step.when { lines.append("    when: \(when)") }
         if let targets = step.targets { lines.append("    targets: \(describe(targets))") }
+        if let approval = step.approval {
+            lines.append(
+                "    approval: \(approval.quorum) of \(approval.roles.joined(separator: "/")) within "
+                    + "\(PlaybookDuration.format(milliseconds: approval.timeoutMilliseconds)), else \(approval.onTimeout.rawValue)")
+        }
         for probe in step.pre { lines.append("    pre:  \(describe(probe))") }
         if let instructions = step.manualInstructions {
             lines.append("    manual: \(instructions)")

@@ -87,6 +87,8 @@ public struct StepSpec: Sendable, Hashable {
     public var targets: Targets?
     /// `manual: {instructions: ...}`: an operator does the work.
     public var manualInstructions: Template?
+    /// `approval:`: the step waits for this many approvals.
+    public var approval: ApprovalRequirement?
     public var rollback: RollbackSpec = .undeclared
     /// `NAME@VERSION` of the module the step was expanded from.
     public var module: String?

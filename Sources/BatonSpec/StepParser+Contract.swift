@@ -177,6 +177,51 @@ extension StepParser {
             ? instructions : nil
     }
 
+    /// `approval: {roles: [...], quorum: 2, timeout: 15m, on_timeout: deny}`.
+    func parseApproval(_ node: Node, _ context: String) -> ApprovalRequirement? {
+        let what = "approval of \(context)"
+        guard
+            let fields = reader.fields(
+                node, in: what, allowed: ["roles", "quorum", "timeout", "on_timeout"], required: ["roles", "timeout"])
+        else { return nil }
+        var valid = true
+        let roles = fields["roles"].flatMap { node -> [String]? in
+            guard let roles = reader.stringList(node, "roles of \(what)") else { return nil }
+            if roles.isEmpty { reader.error("bad-value", "roles of \(what) must name at least one role", at: node) }
+            for role in roles where !ApprovalRequirement.knownRoles.contains(role) {
+                reader.error(
+                    "unknown-role",
+                    "unknown role '\(role)' in \(what)\(Suggestions.didYouMean(role, in: ApprovalRequirement.knownRoles)); "
+                        + "roles: \(ApprovalRequirement.knownRoles.joined(separator: ", "))", at: node)
+                valid = false
+            }
+            return roles.isEmpty ? nil : roles
+        }
+        var quorum = 1
+        if let node = fields["quorum"] {
+            if let value = reader.int(node, "quorum of \(what)"), value >= 1 {
+                quorum = value
+            } else {
+                reader.error("bad-value", "quorum of \(what) must be a whole number of at least 1", at: node)
+                valid = false
+            }
+        }
+        let timeout = fields["timeout"].flatMap { reader.duration($0, "timeout of \(what)") }
+        var onTimeout = ApprovalTimeoutAction.deny
+        if let node = fields["on_timeout"], let text = reader.string(node, "on_timeout of \(what)") {
+            if let action = ApprovalTimeoutAction(rawValue: text) {
+                onTimeout = action
+            } else {
+                reader.error("bad-value", "on_timeout of \(what) must be deny or allow, not '\(text)'", at: node)
+                valid = false
+            }
+        }
+        guard valid, let roles, let timeout else { return nil }
+        return ApprovalRequirement(
+            ruleID: ApprovalRequirement.stepRuleID, roles: roles, quorum: quorum, timeoutMilliseconds: timeout,
+            onTimeout: onTimeout, message: "\(context) declares approval:")
+    }
+
     /// A manual step may not have what only an agent can do.
     func checkManual(_ fields: Fields, _ context: String) {
         guard fields["manual"] != nil else { return }

@@ -41,7 +41,7 @@ struct StepParser {
 
     static let stepKeys = [
         "id", "name", "description", "tier", "needs", "pre", "post", "run", "shell", "env", "timeout", "retries",
-        "idempotent", "tags", "when", "outputs", "rollback", "on_failure", "targets", "manual",
+        "idempotent", "tags", "when", "outputs", "rollback", "on_failure", "targets", "manual", "approval",
     ]
     /// The keys of a `uses:` step; the module's steps bring everything else.
     static let usesKeys = ["id", "name", "description", "needs", "when", "on_failure", "tags", "uses", "with"]
@@ -134,6 +134,7 @@ struct StepParser {
         }
         let targets = fields["targets"].flatMap { parseTargets($0, context) }
         let manual = fields["manual"].flatMap { parseManual($0, context) }
+        let approval = fields["approval"].flatMap { parseApproval($0, context) }
         let rollback = fields["rollback"].flatMap { parseRollback($0, context, stepTier: tier) }
         checkManual(fields, context)
         if let outputsKey = fields.keyPosition("outputs"), fields["targets"] != nil {
@@ -155,6 +156,7 @@ struct StepParser {
         step.outputs = outputs ?? []
         step.targets = targets
         step.manualInstructions = manual
+        step.approval = approval
         step.rollback = rollback ?? .undeclared
         if action != nil, fields["rollback"] == nil {
             reader.sink.warning(

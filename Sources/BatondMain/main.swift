@@ -58,6 +58,13 @@ struct BatondCommand: AsyncParsableCommand {
             valueName: "file"))
     var roles: String?
 
+    @Option(
+        name: .customLong("policy"),
+        help: ArgumentHelp(
+            "A directory of policy files (*.yaml, kind: Policy) that every plan is checked against at start and every step at its gate (repeatable).",
+            valueName: "dir"))
+    var policyDirectories: [String] = []
+
     @Option(help: "Write {\"agentPort\", \"apiPort\", \"epoch\", \"pid\"} as JSON to this file once listening.")
     var readyFile: String?
 
@@ -101,7 +108,10 @@ struct BatondCommand: AsyncParsableCommand {
         guard leaseTimeout > Int64(heartbeatIntervalMs) else {
             throw ValidationError("--lease-timeout-ms \(leaseTimeout) must be longer than --heartbeat-interval-ms \(heartbeatIntervalMs)")
         }
-        let coordinator = try await Coordinator(store: store, leaseTimeoutMilliseconds: leaseTimeout, logger: logger)
+        let policies = try loadPolicies()
+        if !policies.rules.isEmpty { logger.info("\(policies.rules.count) policy rule(s) loaded: \(policies.rules.map(\.id).joined(separator: ", "))") }
+        let coordinator = try await Coordinator(
+            store: store, leaseTimeoutMilliseconds: leaseTimeout, policies: policies, logger: logger)
         let listener = try await AgentListener(
             configuration: .init(host: agentHost, port: agentPort, tls: tls, heartbeatIntervalMilliseconds: heartbeatIntervalMs),
             coordinator: coordinator, logger: logger)
@@ -132,6 +142,25 @@ struct BatondCommand: AsyncParsableCommand {
 }
 
 extension BatondCommand {
+    /// Every --policy directory's rules; any error stops batond before it listens.
+    func loadPolicies() throws -> PolicySet {
+        var rules: [PolicyRule] = []
+        for directory in policyDirectories {
+            let (set, diagnostics) = PolicySet.load(directory: URL(fileURLWithPath: directory))
+            guard let set else {
+                throw ValidationError(
+                    "--policy \(directory) has errors; batond does not start with a broken policy:\n"
+                        + diagnostics.map(\.description).joined(separator: "\n"))
+            }
+            rules += set.rules
+        }
+        let (merged, duplicates) = (PolicySet(rules: rules), Dictionary(grouping: rules, by: \.id).filter { $0.value.count > 1 })
+        guard duplicates.isEmpty else {
+            throw ValidationError("rule ids are used in more than one --policy directory: \(duplicates.keys.sorted().joined(separator: ", "))")
+        }
+        return merged
+    }
+
     /// The `--roles` file, or no bindings. A file with any error stops batond before it listens.
     func loadRoleBindings() throws -> [String: Set<OperatorRole>] {
         guard let roles else { return [:] }

@@ -32,11 +32,11 @@ extension CoordinatorCore {
         let run = runs[runID]!
         guard let step = run.steps[id], let planned = run.planned(id) else { return }
         switch step.status {
-        case .pending, .waiting:
+        case .pending, .waiting, .awaitingApproval:
             break
         case .retrying:
             guard let notBefore = step.retryNotBefore, now >= notBefore else { return }
-        case .dispatched, .verified, .failed, .unknown, .skipped, .awaitingOperator:
+        case .dispatched, .verified, .failed, .unknown, .skipped, .awaitingOperator, .denied, .overridden:
             return
         }
         if let parentID = step.parent {
@@ -46,11 +46,10 @@ extension CoordinatorCore {
         // The gate: every need verified or skipped; a need that failed under `continue` skips this step.
         var blockedBy: StepID?
         for need in planned.needs {
-            switch run.steps[need]?.status {
-            case .verified?, .skipped?: continue
-            case .failed?: blockedBy = need
-            default: return
-            }
+            let status = run.steps[need]?.status
+            if status?.letsDependentsStart == true { continue }
+            guard status == .failed else { return }
+            blockedBy = need
         }
         if let blockedBy {
             record(runID, now, .stepSkipped(step: id, reason: "it needs \(blockedBy), which failed (on_failure: continue)"))
@@ -60,6 +59,7 @@ extension CoordinatorCore {
             record(runID, now, .stepSkipped(step: id, reason: reason))
             return
         }
+        guard step.status == .retrying || passesGovernance(runID, id, planned, now: now) else { return }
         if let instructions = planned.manualInstructions {
             record(runID, now, .stepAwaitingOperator(step: id, instructions: instructions))
             return
@@ -143,18 +143,21 @@ extension CoordinatorCore {
     private mutating func finishIfComplete(_ runID: RunID, now: Instant) {
         let run = runs[runID]!
         var verified = 0, skipped = 0, tolerated: [StepID] = []
+        var overridden = 0
         for planned in run.plan.steps {
             switch run.steps[planned.id]?.status {
             case .verified?: verified += 1
             case .skipped?: skipped += 1
+            case .overridden?: overridden += 1
             case .failed? where planned.onFailure == .continue: tolerated.append(planned.id)
             default: return
             }
         }
         var reason = "all \(run.plan.steps.count) steps verified"
-        if skipped > 0 || !tolerated.isEmpty {
+        if skipped > 0 || overridden > 0 || !tolerated.isEmpty {
             reason = "\(verified) of \(run.plan.steps.count) steps verified"
             if skipped > 0 { reason += ", \(skipped) skipped" }
+            if overridden > 0 { reason += ", \(overridden) forced past by an operator" }
             if !tolerated.isEmpty {
                 reason += ", failed under on_failure continue: \(tolerated.map(\.rawValue).joined(separator: ", "))"
             }

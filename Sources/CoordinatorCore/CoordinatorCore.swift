@@ -21,6 +21,10 @@ public struct CoordinatorCore: Sendable {
         case tick(now: Instant)
         /// An operator completed a manual step (`baton run complete-step`).
         case operatorCompletedStep(RunID, StepID, operator: String, evidence: String, now: Instant)
+        /// An operator approved or denied a step awaiting approval (`baton run approve` / `deny`).
+        case operatorDecided(RunID, StepID, vote: ApprovalVote, now: Instant)
+        /// An operator overrode a step (`baton run override`).
+        case operatorOverrode(RunID, StepID, override: StepOverride, now: Instant)
     }
 
     public enum Effect: Hashable, Sendable {
@@ -42,6 +46,8 @@ public struct CoordinatorCore: Sendable {
     public let epoch: UInt64
     /// An agent not heard from for this long loses its lease: its attempts become `unknown`.
     public let leaseTimeoutMilliseconds: Int64
+    /// The policies every step passes at its gate (nil: none).
+    public let gate: (any StepGate)?
     public internal(set) var table = RunTable()
     public internal(set) var connectedAgents: Set<AgentIdentity> = []
     /// The labels each connected agent announced.
@@ -54,15 +60,19 @@ public struct CoordinatorCore: Sendable {
     var lapsed: Set<AgentIdentity> = []
     var effects: [Effect] = []
 
-    public init(epoch: UInt64, leaseTimeoutMilliseconds: Int64 = 15_000) {
+    public init(epoch: UInt64, leaseTimeoutMilliseconds: Int64 = 15_000, gate: (any StepGate)? = nil) {
         self.epoch = epoch
         self.leaseTimeoutMilliseconds = leaseTimeoutMilliseconds
+        self.gate = gate
     }
 
     /// Rebuilds the runs from the journal after a restart. Attempts that were dispatched stay
     /// dispatched: their agents are reconciled when they reconnect, or lose their lease.
-    public init(epoch: UInt64, leaseTimeoutMilliseconds: Int64 = 15_000, recovering records: [JournalRecord]) {
-        self.init(epoch: epoch, leaseTimeoutMilliseconds: leaseTimeoutMilliseconds)
+    public init(
+        epoch: UInt64, leaseTimeoutMilliseconds: Int64 = 15_000, gate: (any StepGate)? = nil,
+        recovering records: [JournalRecord]
+    ) {
+        self.init(epoch: epoch, leaseTimeoutMilliseconds: leaseTimeoutMilliseconds, gate: gate)
         for record in records { table.apply(record) }
     }
 
@@ -103,6 +113,10 @@ public struct CoordinatorCore: Sendable {
             advanceAll(now: now)
         case .operatorCompletedStep(let runID, let stepID, let operatorName, let evidence, let now):
             completeManually(runID, stepID, by: operatorName, evidence: evidence, now: now)
+        case .operatorDecided(let runID, let stepID, let vote, let now):
+            decide(runID, stepID, vote, now: now)
+        case .operatorOverrode(let runID, let stepID, let override, let now):
+            overrideStep(runID, stepID, override, now: now)
         }
         return effects
     }

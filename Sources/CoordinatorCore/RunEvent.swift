@@ -48,6 +48,16 @@ public enum RunEvent: Hashable, Sendable, Codable {
     case rollbackRequested(step: StepID, reason: String)
     /// The compensating steps to run, in order (once nothing forward is in flight).
     case compensationPlanned(steps: [StepID])
+    /// A policy refused the step at its gate; the run is blocked until an operator overrides or skips it.
+    case stepDenied(step: StepID, violations: [PolicyViolation])
+    /// The step may start only once these approvals are given.
+    case stepAwaitingApproval(step: StepID, requirements: [ApprovalRequirement])
+    /// An operator approved or denied a step awaiting approval.
+    case approvalRecorded(step: StepID, vote: ApprovalVote)
+    /// An approval requirement's timeout passed without a quorum; `action` says what followed.
+    case approvalTimedOut(step: StepID, ruleID: String, action: ApprovalTimeoutAction)
+    /// An operator overrode the step; the run is no longer fully automated.
+    case stepOverridden(step: StepID, override: StepOverride)
 
     /// A short stable name for the event (`step-dispatched`), for storage and display.
     public var kind: String {
@@ -68,6 +78,11 @@ public enum RunEvent: Hashable, Sendable, Codable {
         case .stepReconciled: return "step-reconciled"
         case .runBlocked: return "run-blocked"
         case .runFinished: return "run-finished"
+        case .stepDenied: return "step-denied"
+        case .stepAwaitingApproval: return "step-awaiting-approval"
+        case .approvalRecorded: return "approval-recorded"
+        case .approvalTimedOut: return "approval-timed-out"
+        case .stepOverridden: return "step-overridden"
         }
     }
 
@@ -81,6 +96,9 @@ public enum RunEvent: Hashable, Sendable, Codable {
         case .stepWaiting(let step, _), .stepDispatched(let step, _, _), .stepReported(let step, _, _),
             .stepRetryScheduled(let step, _, _, _), .stepLeaseExpired(let step, _, _, _), .stepReconciled(let step, _, _, _),
             .runBlocked(let step, _):
+            return step
+        case .stepDenied(let step, _), .stepAwaitingApproval(let step, _), .approvalRecorded(let step, _),
+            .approvalTimedOut(let step, _, _), .stepOverridden(let step, _):
             return step
         }
     }
@@ -126,6 +144,18 @@ public enum RunEvent: Hashable, Sendable, Codable {
             return "run blocked: \(reason)"
         case .runFinished(let phase, let reason):
             return "run \(phase.rawValue)\(reason.isEmpty ? "" : ": \(reason)")"
+        case .stepDenied(_, let violations):
+            return "denied by policy: \(violations.map(\.description).joined(separator: "; "))"
+        case .stepAwaitingApproval(_, let requirements):
+            return "awaiting approval: \(requirements.map(\.description).joined(separator: "; "))"
+        case .approvalRecorded(_, let vote):
+            let verb = vote.decision == .approve ? "approved" : "denied"
+            return "\(verb) by \(vote.approver) (\(vote.roles.joined(separator: ", "))): \(vote.reason)"
+        case .approvalTimedOut(_, let ruleID, let action):
+            return "approval for rule \(ruleID) timed out; on_timeout: \(action.rawValue)"
+        case .stepOverridden(_, let override):
+            let evidence = override.evidence.isEmpty ? "" : " (evidence: \(override.evidence))"
+            return "override \(override.kind.rawValue) by \(override.principal): \(override.reason)\(evidence)"
         }
     }
 }

@@ -18,8 +18,15 @@ public enum StepStatus: String, Hashable, Sendable, Codable {
     case skipped
     /// A manual step waiting for an operator to complete it with evidence.
     case awaitingOperator = "awaiting-operator"
+    /// Waiting for the approvals its gate requires.
+    case awaitingApproval = "awaiting-approval"
+    /// Refused by a policy or an approver; the run is blocked until an operator decides.
+    case denied
+    /// Failed or unknown, and an operator let the run go past it (`force-past-failure`): not verified.
+    case overridden
 
-    public var isTerminal: Bool { self == .verified || self == .failed || self == .unknown || self == .skipped }
+    /// Whether steps that need this one may start.
+    public var letsDependentsStart: Bool { self == .verified || self == .skipped || self == .overridden }
 }
 
 /// One step of a run, rebuilt from the journal.
@@ -46,6 +53,16 @@ public struct StepState: Hashable, Sendable, Codable {
     public var note: String?
     /// The operator who completed a manual step.
     public var completedBy: String?
+    /// The approvals still needed, when the step last asked for them, and every vote given.
+    public var requirements: [ApprovalRequirement] = []
+    public var approvalRequestedAt: Instant?
+    public var votes: [ApprovalVote] = []
+    /// Rules whose approval timed out with `on_timeout: allow`.
+    public var approvalsAllowedByTimeout: Set<String> = []
+    /// Why a policy or an approver refused it.
+    public var violations: [PolicyViolation] = []
+    /// Overrides given to this step, oldest first.
+    public var overrides: [StepOverride] = []
 
     public init(id: StepID, tier: Tier) {
         self.id = id
@@ -70,6 +87,10 @@ public struct RunState: Hashable, Sendable, Codable {
     public var rollbackTrigger: StepID?
     /// The compensating steps, in the order they run (nil until the rollback is planned).
     public var compensation: [StepID]?
+    /// The step that blocked the run (while `phase` is `blocked`).
+    public var blockedBy: StepID?
+    /// False once any operator override changed the course of the run.
+    public var automated = true
 
     /// Builds a run from its `runStarted` record.
     public init(runID: RunID, startedAt: Instant, incident: String, plan: Plan, startedBy: String) {
@@ -100,7 +121,8 @@ public struct RunState: Hashable, Sendable, Codable {
     public var outputValues: [OutputReference: String] {
         var values: [OutputReference: String] = [:]
         for step in steps.values where step.status == .verified {
-            for (name, value) in step.lastReport?.outputs ?? [:] {
+            let outputs = step.overrides.last(where: { $0.kind == .markVerified })?.outputs ?? step.lastReport?.outputs
+            for (name, value) in outputs ?? [:] {
                 values[OutputReference(step: step.id, output: name)] = value
             }
         }
@@ -146,8 +168,9 @@ public struct RunState: Hashable, Sendable, Codable {
             steps[id]?.status = .dispatched
             steps[id]?.leaseExpired = false
             steps[id]?.waitingReason = nil
-        case .runBlocked(_, let reason):
+        case .runBlocked(let step, let reason):
             phase = .blocked
+            blockedBy = step
             self.reason = reason
         case .stepSkipped(let id, let reason):
             steps[id]?.status = .skipped
@@ -194,6 +217,77 @@ public struct RunState: Hashable, Sendable, Codable {
             self.phase = phase
             self.reason = reason
             finishedAt = record.at
+        case .stepDenied, .stepAwaitingApproval, .approvalRecorded, .approvalTimedOut, .stepOverridden:
+            applyGovernance(record)
+        }
+    }
+}
+
+extension RunState {
+    /// Policy denials, approvals and overrides.
+    mutating func applyGovernance(_ record: JournalRecord) {
+        switch record.event {
+        case .stepDenied(let id, let violations):
+            steps[id]?.status = .denied
+            steps[id]?.violations = violations
+            steps[id]?.waitingReason = nil
+        case .stepAwaitingApproval(let id, let requirements):
+            if steps[id]?.status != .awaitingApproval { steps[id]?.approvalRequestedAt = record.at }
+            steps[id]?.status = .awaitingApproval
+            steps[id]?.requirements = requirements
+            steps[id]?.waitingReason = nil
+        case .approvalRecorded(let id, let vote):
+            steps[id]?.votes.append(vote)
+            if vote.decision == .deny {
+                steps[id]?.status = .denied
+                let rules = steps[id]?.requirements.filter(vote.qualifies(for:)).map(\.ruleID) ?? []
+                steps[id]?.violations = rules.map {
+                    PolicyViolation(
+                        ruleID: $0, step: id, message: "the approval was denied",
+                        missing: "step \(id) was denied by \(vote.approver): \(vote.reason)")
+                }
+            }
+        case .approvalTimedOut(let id, let ruleID, let action):
+            if action == .allow {
+                steps[id]?.approvalsAllowedByTimeout.insert(ruleID)
+            } else {
+                steps[id]?.status = .denied
+                steps[id]?.violations = [
+                    PolicyViolation(
+                        ruleID: ruleID, step: id, message: "no quorum of approvals in time (on_timeout: deny)",
+                        missing: "step \(id) was not approved in time")
+                ]
+            }
+        case .stepOverridden(let id, let override):
+            automated = false
+            steps[id]?.overrides.append(override)
+            steps[id]?.waitingReason = nil
+            switch override.kind {
+            case .markVerified:
+                steps[id]?.status = .verified
+                steps[id]?.finishedAt = record.at
+                steps[id]?.note = "marked verified by \(override.principal): \(override.evidence)"
+            case .skip:
+                steps[id]?.status = .skipped
+                steps[id]?.finishedAt = record.at
+                steps[id]?.note = "skipped by \(override.principal): \(override.reason)"
+            case .forcePastFailure:
+                let status = steps[id]?.status
+                if status == .failed || status == .unknown {
+                    steps[id]?.status = .overridden
+                    steps[id]?.note = "forced past by \(override.principal): \(override.reason)"
+                } else {
+                    // Denied or awaiting approval: the gate lets it through from now on.
+                    steps[id]?.status = .pending
+                }
+            }
+            if phase == .blocked, blockedBy == id {
+                phase = .running
+                blockedBy = nil
+                reason = ""
+            }
+        default:
+            break
         }
     }
 }

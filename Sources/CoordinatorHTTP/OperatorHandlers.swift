@@ -1,4 +1,5 @@
 import BatonAPI
+import BatonModel
 import CoordinatorRuntime
 import Hummingbird
 
@@ -33,6 +34,12 @@ struct OperatorHandlers: Sendable {
             return try await rollbackPlan(context: context)
         case .completeStep:
             return try await completeStep(request, context: context)
+        case .approveStep:
+            return try await decide(.approve, request, context: context)
+        case .denyStep:
+            return try await decide(.deny, request, context: context)
+        case .overrideStep:
+            return try await overrideStep(request, context: context)
         }
     }
 }

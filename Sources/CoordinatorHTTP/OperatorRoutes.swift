@@ -12,10 +12,13 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
     case listAgents
     case rollbackPlan
     case completeStep
+    case approveStep
+    case denyStep
+    case overrideStep
 
     public var method: HTTPRequest.Method {
         switch self {
-        case .startRun, .completeStep: .post
+        case .startRun, .completeStep, .approveStep, .denyStep, .overrideStep: .post
         case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan: .get
         }
     }
@@ -29,6 +32,9 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         case .listAgents: "/v1/agents"
         case .rollbackPlan: "/v1/runs/{id}/rollback-plan"
         case .completeStep: "/v1/runs/{id}/steps/{step}/complete"
+        case .approveStep: "/v1/runs/{id}/steps/{step}/approve"
+        case .denyStep: "/v1/runs/{id}/steps/{step}/deny"
+        case .overrideStep: "/v1/runs/{id}/steps/{step}/override"
         }
     }
 
@@ -38,6 +44,8 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         switch self {
         case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan: .viewer
         case .startRun, .completeStep: .responder
+        case .approveStep, .denyStep: .approver
+        case .overrideStep: .admin
         }
     }
 

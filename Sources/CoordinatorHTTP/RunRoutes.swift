@@ -25,7 +25,14 @@ extension OperatorHandlers {
         let fileName = body.fileName.isEmpty ? "playbook.yaml" : body.fileName
         let modules = (body.modules ?? []).map { ModuleSource(file: $0.file, text: $0.text) }
         let plan = try Self.plan(source: body.playbook, fileName: fileName, parameters: body.parameters, modules: modules)
-        let runID = try await coordinator.startRun(plan: plan, incident: incident, startedBy: operatorIdentity.startedBy)
+        let runID: RunID
+        do {
+            runID = try await coordinator.startRun(plan: plan, incident: incident, startedBy: operatorIdentity.startedBy)
+        } catch let refusal as PolicyRefusal {
+            throw APIError(
+                .unprocessableContent, "the plan breaks \(refusal.violations.count) policy rule(s); nothing was started",
+                diagnostics: refusal.violations.map(\.description))
+        }
         context.logger.info(
             "run started",
             metadata: ["run": .string(runID.rawValue), "playbook": .string(plan.playbookName), "incident": .string(incident)])
@@ -102,22 +109,14 @@ extension OperatorHandlers {
     /// `POST /v1/runs/{id}/steps/{step}/complete` `{"evidence": "..."}`: an operator completes a manual step.
     func completeStep(_ request: Request, context: OperatorRequestContext) async throws -> Response {
         let operatorIdentity = try context.requireOperator()
-        let runID = try Self.runID(context)
-        guard let step = context.parameters.get("step"), !step.isEmpty else {
-            throw APIError.badRequest("the step id is missing from the path")
-        }
+        let (runID, step) = try Self.runAndStep(context)
         let body = try await RequestInput.decodeJSON(CompleteStepRequest.self, from: request, limit: maxBodySize)
-        guard await coordinator.run(runID) != nil else { throw APIError.notFound("no run \(runID)") }
-        do {
-            try await coordinator.completeStep(runID, StepID(step), by: operatorIdentity.startedBy, evidence: body.evidence)
-        } catch let error as CoordinatorError {
-            throw APIError(.conflict, error.message)
+        return try await command(runID) {
+            try await coordinator.completeStep(runID, step, by: operatorIdentity.startedBy, evidence: body.evidence)
         }
-        guard let run = await coordinator.run(runID) else { throw APIError.notFound("no run \(runID)") }
-        return JSONResponse.make(RunView(run))
     }
 
-    private static func runID(_ context: OperatorRequestContext) throws(APIError) -> RunID {
+    static func runID(_ context: OperatorRequestContext) throws(APIError) -> RunID {
         guard let id = context.parameters.get("id"), !id.isEmpty else {
             throw APIError.badRequest("the run id is missing from the path")
         }

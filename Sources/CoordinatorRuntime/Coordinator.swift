@@ -1,5 +1,6 @@
 import BatonAPI
 import BatonModel
+import BatonPolicy
 import BatonProto
 import BatonWire
 import SwiftProtobuf
@@ -32,6 +33,8 @@ public actor Coordinator {
     public nonisolated let epoch: UInt64
     private var core: CoordinatorCore
     private let store: any CoordinatorStore
+    /// The policies plans are checked against at start and steps at every gate.
+    public nonisolated let policies: PolicySet
     private var durable: RunTable
     private var agents: [AgentIdentity: AgentRecord] = [:]
     private let logger: Logger
@@ -40,12 +43,18 @@ public actor Coordinator {
     private var stopped = false
 
     /// Opens the coordinator on `store`: raises the epoch and rebuilds unfinished runs from the journal.
-    public init(store: any CoordinatorStore, leaseTimeoutMilliseconds: Int64 = 15_000, logger: Logger) async throws {
+    public init(
+        store: any CoordinatorStore, leaseTimeoutMilliseconds: Int64 = 15_000, policies: PolicySet = PolicySet(rules: []),
+        logger: Logger
+    ) async throws {
         self.store = store
         self.logger = logger
+        self.policies = policies
         epoch = try await store.beginEpoch()
         let records = try await store.allRecords().map(\.record)
-        core = CoordinatorCore(epoch: epoch, leaseTimeoutMilliseconds: leaseTimeoutMilliseconds, recovering: records)
+        core = CoordinatorCore(
+            epoch: epoch, leaseTimeoutMilliseconds: leaseTimeoutMilliseconds,
+            gate: policies.rules.isEmpty ? nil : policies, recovering: records)
         durable = core.table
         (queue, queueInput) = AsyncStream.makeStream(of: Queued.self)
         let unfinished = durable.all.filter { !$0.phase.isFinished }.count
@@ -138,7 +147,10 @@ public actor Coordinator {
     // MARK: - Operator commands
 
     /// Starts a run of `plan`. Returns once the run is journaled.
+    /// Throws `PolicyRefusal` when the plan breaks a policy (checked before anything is journaled).
     public func startRun(plan: Plan, incident: String, startedBy: String) async throws -> RunID {
+        let violations = policies.check(plan: plan)
+        guard violations.isEmpty else { throw PolicyRefusal(violations: violations) }
         let runID = Self.makeRunID()
         try await submit(.runRequested(runID, incident: incident, plan: plan, startedBy: startedBy, now: WallClock.now()))
         return runID
@@ -148,6 +160,18 @@ public actor Coordinator {
     public func completeStep(_ runID: RunID, _ stepID: StepID, by operatorName: String, evidence: String) async throws {
         let effects = try await submit(
             .operatorCompletedStep(runID, stepID, operator: operatorName, evidence: evidence, now: WallClock.now()))
+        for case .refuseCommand(let reason) in effects { throw CoordinatorError(message: reason) }
+    }
+
+    /// Records an approval or denial; throws the core's refusal (what is wrong) if it does not count.
+    public func decide(_ runID: RunID, _ stepID: StepID, vote: ApprovalVote) async throws {
+        let effects = try await submit(.operatorDecided(runID, stepID, vote: vote, now: WallClock.now()))
+        for case .refuseCommand(let reason) in effects { throw CoordinatorError(message: reason) }
+    }
+
+    /// Records an override; throws the core's refusal if the step cannot be overridden that way.
+    public func override(_ runID: RunID, _ stepID: StepID, _ override: StepOverride) async throws {
+        let effects = try await submit(.operatorOverrode(runID, stepID, override: override, now: WallClock.now()))
         for case .refuseCommand(let reason) in effects { throw CoordinatorError(message: reason) }
     }
 
@@ -221,6 +245,14 @@ public actor Coordinator {
                 connectedAt: record.connectedAt.millisecondsSinceEpoch,
                 lastSeenAt: record.lastSeenAt.millisecondsSinceEpoch, stepsInFlight: load[identity] ?? 0)
         }
+    }
+}
+
+/// A plan refused at start because it breaks policy rules (nothing was journaled).
+public struct PolicyRefusal: Error, CustomStringConvertible, Sendable {
+    public var violations: [PolicyViolation]
+    public var description: String {
+        "the plan breaks \(violations.count) policy rule(s): " + violations.map(\.description).joined(separator: "; ")
     }
 }
 

@@ -11,8 +11,9 @@ extension RunView {
             playbookVersion: run.plan.playbookVersion, planHash: run.plan.hash, parameters: run.plan.parameters,
             phase: run.phase.rawValue, reason: run.reason, startedBy: run.startedBy,
             startedAt: run.startedAt.millisecondsSinceEpoch, finishedAt: run.finishedAt?.millisecondsSinceEpoch,
-            steps: run.orderedSteps.map { StepView($0, planned: run.planned($0.id)) })
+            steps: run.orderedSteps.map { StepView($0, planned: run.planned($0.id), run: run) })
         rollbackTrigger = run.rollbackTrigger?.rawValue
+        automated = run.automated
         compensation = run.compensation?.map(\.rawValue)
     }
 }
@@ -32,7 +33,7 @@ extension RollbackPlanView {
 }
 
 extension StepView {
-    init(_ step: StepState, planned: PlannedStep?) {
+    init(_ step: StepState, planned: PlannedStep?, run: RunState) {
         let report = step.lastReport
         let needs = step.parent == nil ? planned?.needs ?? [] : []
         self.init(
@@ -48,6 +49,20 @@ extension StepView {
         instructions = planned?.manualInstructions
         outputs = report.flatMap { $0.outputs.isEmpty ? nil : $0.outputs }
         failureKind = report?.failureKind?.rawValue
+        let shown = step.status == .awaitingApproval || !step.votes.isEmpty || !step.violations.isEmpty || !step.overrides.isEmpty
+        guard shown else { return }
+        let votes = step.votes.map { vote in
+            VoteView(
+                approver: vote.approver, roles: vote.roles, decision: vote.decision.rawValue, reason: vote.reason,
+                counts: vote.planHash == run.plan.hash && vote.parameters == run.plan.parameters)
+        }
+        governance = StepGovernanceView(
+            requirements: step.status == .awaitingApproval ? step.requirements.map(\.description) : [],
+            approvalRequestedAt: step.approvalRequestedAt?.millisecondsSinceEpoch, votes: votes,
+            violations: step.violations.map(\.description),
+            overrides: step.overrides.map {
+                OverrideView(kind: $0.kind.rawValue, by: $0.principal, reason: $0.reason, evidence: $0.evidence.isEmpty ? nil : $0.evidence)
+            })
     }
 }
 

@@ -1,3 +1,4 @@
+import BatonModel
 import BatonSpec
 import Testing
 

@@ -83,8 +83,8 @@ struct Harness {
     var journal: [JournalRecord] = []
     var allEffects: [Effect] = []
 
-    init(epoch: UInt64 = 1) {
-        core = CoordinatorCore(epoch: epoch)
+    init(epoch: UInt64 = 1, gate: (any StepGate)? = nil) {
+        core = CoordinatorCore(epoch: epoch, gate: gate)
     }
 
     @discardableResult
