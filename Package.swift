@@ -196,6 +196,8 @@ let package = Package(
             name: "SimulationTests", dependencies: ["BatonSimulation", "CoordinatorCore", "AgentCore"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "IntegrationTests", dependencies: ["BatonIdentity", "BatonAPI"], swiftSettings: swiftSettings),
+        // Real processes; CoordinatorHTTP only for the list of routes (the authorization matrix).
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["BatonIdentity", "BatonAPI", "CoordinatorHTTP"], swiftSettings: swiftSettings),
     ]
 )

@@ -61,7 +61,26 @@ struct CoordinatorClient: Sendable {
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
     }
 
+    /// Sends any request and returns the status and body as they are (for `baton api`).
+    func raw(_ method: HTTPMethod, _ path: String, body: Data?) async throws -> (status: HTTPResponseStatus, body: Data) {
+        try await exchange(method, path, body: body)
+    }
+
     private func send<Response: Decodable>(_ method: HTTPMethod, _ path: String, body: Data?) async throws -> Response {
+        let (status, data) = try await exchange(method, path, body: body)
+        guard (200..<300).contains(status.code) else {
+            throw Self.failure(status: status, body: data, what: "\(method.rawValue) \(path)")
+        }
+        do {
+            return try JSONDecoder().decode(Response.self, from: data)
+        } catch {
+            throw Console.fail(
+                "unexpected answer from the coordinator to \(method.rawValue) \(path): \(Self.describe(decoding: error))",
+                exitCode: 2)
+        }
+    }
+
+    private func exchange(_ method: HTTPMethod, _ path: String, body: Data?) async throws -> (HTTPResponseStatus, Data) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
@@ -80,16 +99,7 @@ struct CoordinatorClient: Sendable {
         } catch {
             throw Console.fail("cannot reach coordinator at \(baseURL): \(Self.describe(error))", exitCode: 2)
         }
-        guard (200..<300).contains(status.code) else {
-            throw Self.failure(status: status, body: data, what: "\(method.rawValue) \(path)")
-        }
-        do {
-            return try JSONDecoder().decode(Response.self, from: data)
-        } catch {
-            throw Console.fail(
-                "unexpected answer from the coordinator to \(method.rawValue) \(path): \(Self.describe(decoding: error))",
-                exitCode: 2)
-        }
+        return (status, data)
     }
 
     /// Prints the coordinator's `ErrorResponse` (or the raw body) and picks the exit code.
