@@ -53,6 +53,12 @@ struct PolicyPlanTests {
         let allowed = try Cluster.run(baton, ["playbook", "plan", dir + "/good.yaml", "--policy", dir + "/policies"])
         #expect(allowed.status == 0, "\(allowed.stderr)")
 
+        // lint --policy: the violation is an error at the step, naming the rule.
+        let lint = try Cluster.run(baton, ["playbook", "lint", dir + "/bad.yaml", "--policy", dir + "/policies"])
+        #expect(lint.status == 1)
+        #expect(lint.stdout.contains("bad.yaml:10:9: error: step restore-db") && lint.stdout.contains("rule restore-needs-compat"), "\(lint.stdout)")
+        #expect(try Cluster.run(baton, ["playbook", "lint", dir + "/good.yaml", "--policy", dir + "/policies"]).status == 0)
+
         try "rules: [{id: x, kind: require_befor}]".write(toFile: dir + "/policies/broken.yaml", atomically: true, encoding: .utf8)
         let broken = try Cluster.run(baton, ["playbook", "plan", dir + "/good.yaml", "--policy", dir + "/policies"])
         #expect(broken.status == 1)
