@@ -33,6 +33,10 @@ struct OperatorHandlers: Sendable {
             return try await rollbackPlan(context: context)
         case .completeStep:
             return try await completeStep(request, context: context)
+        case .auditQuery:
+            return try await auditQuery(request)
+        case .auditVerify:
+            return try await auditVerify()
         }
     }
 }

@@ -12,11 +12,13 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
     case listAgents
     case rollbackPlan
     case completeStep
+    case auditQuery
+    case auditVerify
 
     public var method: HTTPRequest.Method {
         switch self {
         case .startRun, .completeStep: .post
-        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan: .get
+        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan, .auditQuery, .auditVerify: .get
         }
     }
 
@@ -29,6 +31,8 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         case .listAgents: "/v1/agents"
         case .rollbackPlan: "/v1/runs/{id}/rollback-plan"
         case .completeStep: "/v1/runs/{id}/steps/{step}/complete"
+        case .auditQuery: "/v1/audit"
+        case .auditVerify: "/v1/audit/verify"
         }
     }
 
@@ -36,8 +40,9 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
     /// default: a route without a rule does not compile.
     public var requiredRole: OperatorRole {
         switch self {
-        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan: .viewer
+        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan, .auditQuery: .viewer
         case .startRun, .completeStep: .responder
+        case .auditVerify: .admin
         }
     }
 
@@ -54,7 +59,7 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         }
     }
 
-    private static func segments(_ path: String) -> [Substring] {
+    static func segments(_ path: String) -> [Substring] {
         path.split(separator: "/", omittingEmptySubsequences: true)
     }
 }

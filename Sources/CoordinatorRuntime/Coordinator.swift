@@ -31,7 +31,7 @@ public actor Coordinator {
 
     public nonisolated let epoch: UInt64
     private var core: CoordinatorCore
-    private let store: any CoordinatorStore
+    let store: any CoordinatorStore
     private var durable: RunTable
     private var agents: [AgentIdentity: AgentRecord] = [:]
     private let logger: Logger
@@ -100,8 +100,9 @@ public actor Coordinator {
             if case .journal(let record) = effect { return record }
             return nil
         }
-        if !records.isEmpty {
-            try await store.append(records)
+        let audit = AuditTrail.entries(for: event, effects: effects, now: WallClock.now()) { durable[$0]?.incident }
+        if !records.isEmpty || !audit.isEmpty {
+            try await store.append(records, audit: audit)
             for record in records { durable.apply(record) }
         }
         for effect in effects {
