@@ -86,7 +86,11 @@ let package = Package(
         .target(name: "CoordinatorCore", dependencies: ["BatonModel"], swiftSettings: swiftSettings),
         .target(name: "AgentCore", dependencies: ["BatonModel"], swiftSettings: swiftSettings),
         // The store protocol and the in-memory store.
-        .target(name: "CoordinatorStore", dependencies: ["BatonModel", "CoordinatorCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "CoordinatorStore",
+            dependencies: ["BatonModel", "CoordinatorCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CoordinatorStoreSQLite",
             dependencies: ["CoordinatorStore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -109,7 +113,7 @@ let package = Package(
         .target(
             name: "CoordinatorHTTP",
             dependencies: [
-                "BatonAPI", "BatonModel", "BatonSpec", "CoordinatorRuntime", "BatonIdentity",
+                "BatonAPI", "BatonModel", "BatonSpec", "CoordinatorRuntime", "CoordinatorStore", "BatonIdentity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 nioCore, nioSSL, logging, serviceLifecycle,

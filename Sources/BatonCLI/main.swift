@@ -23,7 +23,7 @@ struct BatonCommand: AsyncParsableCommand {
             Remote commands read BATON_COORDINATOR, BATON_CA, BATON_CERT and BATON_KEY when the \
             corresponding flag is not given.
             """,
-        subcommands: [PKICommand.self, PlaybookCommand.self, RunCommand.self, AgentsCommand.self, APICommand.self]
+        subcommands: [PKICommand.self, PlaybookCommand.self, RunCommand.self, AgentsCommand.self, AuditCommand.self, APICommand.self]
     )
 }
 

@@ -27,7 +27,8 @@ struct ErrorResponseMiddleware: RouterMiddleware {
         }
     }
 
-    private func map(_ error: any Error, request: Request) -> APIError {
+    /// The error response `error` becomes (the audit log records the same status and message).
+    func map(_ error: any Error, request: Request) -> APIError {
         switch error {
         case let error as APIError:
             return error

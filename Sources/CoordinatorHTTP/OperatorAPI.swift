@@ -71,9 +71,11 @@ public func makeOperatorRouter(
     maxBodySize: Int = OperatorAPIConfiguration.defaultMaxBodySize, roleBindings: [String: Set<OperatorRole>] = [:]
 ) -> Router<OperatorRequestContext> {
     let router = Router(context: OperatorRequestContext.self)
-    // Middleware applies to routes added after it, and to "not found": errors outermost, then identity.
+    // Middleware applies to routes added after it, and to "not found": errors outermost, then identity, then audit.
     router.add(middleware: ErrorResponseMiddleware(maxBodySize: maxBodySize))
     router.add(middleware: OperatorIdentityMiddleware(bindings: roleBindings))
+    router.add(
+        middleware: AuditMiddleware(coordinator: coordinator, errors: ErrorResponseMiddleware(maxBodySize: maxBodySize)))
     let handlers = OperatorHandlers(
         coordinator: coordinator, allowPlaybookUpload: allowPlaybookUpload, maxBodySize: maxBodySize)
     for route in OperatorAPI.routes {

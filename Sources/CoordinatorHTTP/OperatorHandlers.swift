@@ -40,6 +40,10 @@ struct OperatorHandlers: Sendable {
             return try await decide(.deny, request, context: context)
         case .overrideStep:
             return try await overrideStep(request, context: context)
+        case .auditQuery:
+            return try await auditQuery(request)
+        case .auditVerify:
+            return try await auditVerify()
         }
     }
 }

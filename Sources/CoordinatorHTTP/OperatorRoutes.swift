@@ -1,8 +1,8 @@
 import BatonAPI
 import Hummingbird
 
-/// Every route of the operator API: the single list that registration, method checks and
-/// (later) authorization read. Paths use `{name}` for a captured segment.
+/// Every route of the operator API: the single list that registration, method checks,
+/// authorization and auditing read. Paths use `{name}` for a captured segment.
 public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertible {
     case health
     case startRun
@@ -15,11 +15,13 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
     case approveStep
     case denyStep
     case overrideStep
+    case auditQuery
+    case auditVerify
 
     public var method: HTTPRequest.Method {
         switch self {
         case .startRun, .completeStep, .approveStep, .denyStep, .overrideStep: .post
-        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan: .get
+        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan, .auditQuery, .auditVerify: .get
         }
     }
 
@@ -35,6 +37,8 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         case .approveStep: "/v1/runs/{id}/steps/{step}/approve"
         case .denyStep: "/v1/runs/{id}/steps/{step}/deny"
         case .overrideStep: "/v1/runs/{id}/steps/{step}/override"
+        case .auditQuery: "/v1/audit"
+        case .auditVerify: "/v1/audit/verify"
         }
     }
 
@@ -42,10 +46,11 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
     /// default: a route without a rule does not compile.
     public var requiredRole: OperatorRole {
         switch self {
-        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan: .viewer
+        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan, .auditQuery: .viewer
         case .startRun, .completeStep: .responder
         case .approveStep, .denyStep: .approver
         case .overrideStep: .admin
+        case .auditVerify: .admin
         }
     }
 
@@ -62,7 +67,7 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         }
     }
 
-    private static func segments(_ path: String) -> [Substring] {
+    static func segments(_ path: String) -> [Substring] {
         path.split(separator: "/", omittingEmptySubsequences: true)
     }
 }

@@ -32,7 +32,7 @@ public actor Coordinator {
 
     public nonisolated let epoch: UInt64
     private var core: CoordinatorCore
-    private let store: any CoordinatorStore
+    let store: any CoordinatorStore
     /// The policies plans are checked against at start and steps at every gate.
     public nonisolated let policies: PolicySet
     private var durable: RunTable
@@ -109,8 +109,9 @@ public actor Coordinator {
             if case .journal(let record) = effect { return record }
             return nil
         }
-        if !records.isEmpty {
-            try await store.append(records)
+        let audit = AuditTrail.entries(for: event, effects: effects, now: WallClock.now()) { durable[$0]?.incident }
+        if !records.isEmpty || !audit.isEmpty {
+            try await store.append(records, audit: audit)
             for record in records { durable.apply(record) }
         }
         for effect in effects {

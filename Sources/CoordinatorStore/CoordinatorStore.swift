@@ -19,15 +19,26 @@ public protocol CoordinatorStore: Sendable {
     /// Raises the stored epoch by one and returns it. Called once each time a coordinator starts.
     func beginEpoch() async throws -> UInt64
 
-    /// Makes `records` durable, in order, all or none. Returns only when they are on disk.
+    /// Makes `records` and `audit` durable in one transaction, in order, all or none; each audit
+    /// entry is linked to the newest audit record inside that transaction, so concurrent appends
+    /// cannot fork the chain. Returns the journal sequences, only when everything is on disk.
     @discardableResult
-    func append(_ records: [JournalRecord]) async throws -> [Int64]
+    func append(_ records: [JournalRecord], audit: [AuditEntry]) async throws -> [Int64]
+
+    /// Audit records matching `query`, oldest first, at most `query.limit`.
+    func auditRecords(_ query: AuditQuery) async throws -> [AuditRecord]
 
     /// Records with a sequence above `after`, oldest first, at most `limit`; every run's when `runID` is nil.
     func records(runID: RunID?, after sequence: Int64, limit: Int) async throws -> [StoredRecord]
 }
 
 extension CoordinatorStore {
+    /// Makes `records` durable, in order, all or none, with no audit entries.
+    @discardableResult
+    public func append(_ records: [JournalRecord]) async throws -> [Int64] {
+        try await append(records, audit: [])
+    }
+
     /// Every record of every run, oldest first.
     public func allRecords() async throws -> [StoredRecord] {
         var result: [StoredRecord] = []

@@ -7,6 +7,7 @@ public final class InMemoryStore: CoordinatorStore {
     private struct State {
         var epoch: UInt64 = 0
         var records: [StoredRecord] = []
+        var audit: [AuditRecord] = []
     }
 
     private let state = Mutex(State())
@@ -21,8 +22,15 @@ public final class InMemoryStore: CoordinatorStore {
     }
 
     @discardableResult
-    public func append(_ records: [JournalRecord]) async throws -> [Int64] {
-        state.withLock { state in
+    public func append(_ records: [JournalRecord], audit: [AuditEntry]) async throws -> [Int64] {
+        for entry in audit { try entry.validate() }
+        return state.withLock { state in
+            for entry in audit {
+                let previous = state.audit.last
+                state.audit.append(
+                    AuditRecord(
+                        entry: entry, after: previous?.sequence ?? 0, previousHash: previous?.hash ?? AuditChain.genesisHash))
+            }
             var sequences: [Int64] = []
             for record in records {
                 let sequence = Int64(state.records.count + 1)
@@ -40,5 +48,9 @@ public final class InMemoryStore: CoordinatorStore {
                     .filter { $0.sequence > sequence && (runID == nil || $0.record.runID == runID) }
                     .prefix(limit))
         }
+    }
+
+    public func auditRecords(_ query: AuditQuery) async throws -> [AuditRecord] {
+        state.withLock { state in Array(state.audit.lazy.filter(query.matches).prefix(query.limit)) }
     }
 }

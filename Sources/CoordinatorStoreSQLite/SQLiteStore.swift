@@ -10,7 +10,7 @@ public final class SQLiteStore: CoordinatorStore {
     /// The database file inside a data directory.
     public static let fileName = "baton.sqlite"
 
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (creating if needed) `<dataDirectory>/baton.sqlite` and migrates it.
     public init(dataDirectory: String) throws {
@@ -54,6 +54,7 @@ public final class SQLiteStore: CoordinatorStore {
                     CREATE INDEX journal_by_run ON journal(run_id, seq);
                     """)
         }
+        registerAuditMigration(in: &migrator)
         return migrator
     }
 
@@ -69,8 +70,8 @@ public final class SQLiteStore: CoordinatorStore {
     }
 
     @discardableResult
-    public func append(_ records: [JournalRecord]) async throws -> [Int64] {
-        guard !records.isEmpty else { return [] }
+    public func append(_ records: [JournalRecord], audit: [AuditEntry]) async throws -> [Int64] {
+        guard !records.isEmpty || !audit.isEmpty else { return [] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let rows = try records.map { record in
@@ -87,6 +88,7 @@ public final class SQLiteStore: CoordinatorStore {
                     ])
                 sequences.append(db.lastInsertedRowID)
             }
+            try Self.insertAudit(audit, in: db)
             return sequences
         }
     }
