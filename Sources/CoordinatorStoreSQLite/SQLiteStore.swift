@@ -10,7 +10,7 @@ public final class SQLiteStore: CoordinatorStore {
     /// The database file inside a data directory.
     public static let fileName = "baton.sqlite"
 
-    private let pool: DatabasePool
+    let pool: DatabasePool
 
     /// Opens (creating if needed) `<dataDirectory>/baton.sqlite` and migrates it.
     public init(dataDirectory: String) throws {
@@ -54,6 +54,7 @@ public final class SQLiteStore: CoordinatorStore {
                     CREATE INDEX journal_by_run ON journal(run_id, seq);
                     """)
         }
+        registerCatalogMigration(&migrator)
         return migrator
     }
 
