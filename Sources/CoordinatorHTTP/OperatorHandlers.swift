@@ -1,5 +1,6 @@
 import BatonAPI
 import CoordinatorRuntime
+import CoordinatorStore
 import Hummingbird
 
 /// `GET /v1/health`.
@@ -11,6 +12,7 @@ struct HealthResponse: Codable, Sendable, Hashable {
 /// The route handlers. `respond` is the one place a route is tied to its handler.
 struct OperatorHandlers: Sendable {
     let coordinator: Coordinator
+    let catalog: any CatalogStore
     let allowPlaybookUpload: Bool
     let maxBodySize: Int
 
@@ -33,6 +35,14 @@ struct OperatorHandlers: Sendable {
             return try await rollbackPlan(context: context)
         case .completeStep:
             return try await completeStep(request, context: context)
+        case .catalogPush:
+            return try await pushCatalogVersion(request, context: context)
+        case .catalogList:
+            return try await listCatalog()
+        case .catalogShow:
+            return try await showCatalogVersion(context: context)
+        case .catalogPublish, .catalogDeprecate, .catalogRetire:
+            return try await changeCatalogVersion(route, request, context: context)
         }
     }
 }

@@ -12,11 +12,17 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
     case listAgents
     case rollbackPlan
     case completeStep
+    case catalogPush
+    case catalogList
+    case catalogShow
+    case catalogPublish
+    case catalogDeprecate
+    case catalogRetire
 
     public var method: HTTPRequest.Method {
         switch self {
-        case .startRun, .completeStep: .post
-        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan: .get
+        case .startRun, .completeStep, .catalogPush, .catalogPublish, .catalogDeprecate, .catalogRetire: .post
+        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan, .catalogList, .catalogShow: .get
         }
     }
 
@@ -29,6 +35,11 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         case .listAgents: "/v1/agents"
         case .rollbackPlan: "/v1/runs/{id}/rollback-plan"
         case .completeStep: "/v1/runs/{id}/steps/{step}/complete"
+        case .catalogPush, .catalogList: "/v1/catalog"
+        case .catalogShow: "/v1/catalog/{name}/{version}"
+        case .catalogPublish: "/v1/catalog/{name}/{version}/publish"
+        case .catalogDeprecate: "/v1/catalog/{name}/{version}/deprecate"
+        case .catalogRetire: "/v1/catalog/{name}/{version}/retire"
         }
     }
 
@@ -36,8 +47,10 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
     /// default: a route without a rule does not compile.
     public var requiredRole: OperatorRole {
         switch self {
-        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan: .viewer
+        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan, .catalogList, .catalogShow: .viewer
         case .startRun, .completeStep: .responder
+        case .catalogPush: .author
+        case .catalogPublish, .catalogDeprecate, .catalogRetire: .publisher
         }
     }
 
