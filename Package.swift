@@ -113,7 +113,8 @@ let package = Package(
         .target(
             name: "CoordinatorHTTP",
             dependencies: [
-                "BatonAPI", "BatonModel", "BatonSpec", "CoordinatorRuntime", "CoordinatorStore", "BatonIdentity",
+                "BatonAPI", "BatonModel", "BatonSpec", "CoordinatorRuntime", "CoordinatorStore", "BatonWire",
+                "BatonIdentity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 nioCore, nioSSL, logging, serviceLifecycle,

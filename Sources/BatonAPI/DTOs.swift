@@ -2,9 +2,12 @@ import BatonModel
 
 // Data shared by batond's HTTPS API and the `baton` CLI. JSON field names are the Swift names.
 
-/// `POST /v1/runs`: start a run of a playbook sent inline (dev mode).
+/// `POST /v1/runs`: start a run of a catalog version (`catalog`), or of a playbook sent inline (dev mode).
 public struct StartRunRequest: Codable, Sendable, Hashable {
+    /// The inline playbook's text; empty when `catalog` is set.
     public var playbook: String
+    /// `NAME@VERSION` of a published (or deprecated) catalog version to run instead of an inline playbook.
+    public var catalog: String?
     /// The playbook's file name, used in error positions.
     public var fileName: String
     public var incident: String
@@ -34,6 +37,8 @@ public struct ModuleFile: Codable, Sendable, Hashable {
 public struct StartRunResponse: Codable, Sendable, Hashable {
     public var runID: String
     public var planHash: String
+    /// Set when the catalog version is deprecated: what to use instead.
+    public var warning: String?
 
     public init(runID: String, planHash: String) {
         self.runID = runID

@@ -96,7 +96,7 @@ enum PlaybookInput {
         }
     }
 
-    private static func report(_ diagnostics: [Diagnostic], file: String, format: OutputFormat) -> ExitCode {
+    static func report(_ diagnostics: [Diagnostic], file: String, format: OutputFormat) -> ExitCode {
         switch format {
         case .text:
             print(diagnostics, to: .err)

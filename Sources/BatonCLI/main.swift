@@ -19,11 +19,15 @@ struct BatonCommand: AsyncParsableCommand {
               baton playbook plan cache.yaml --param workdir=/tmp/demo
               baton run start cache.yaml --incident INC-42 --wait \\
                   --pki ./baton-pki --operator alice
+              baton catalog push cache.yaml && baton run start cache-tier-recovery@1 --incident INC-42
 
             Remote commands read BATON_COORDINATOR, BATON_CA, BATON_CERT and BATON_KEY when the \
             corresponding flag is not given.
             """,
-        subcommands: [PKICommand.self, PlaybookCommand.self, RunCommand.self, AgentsCommand.self, AuditCommand.self, APICommand.self]
+        subcommands: [
+            PKICommand.self, PlaybookCommand.self, CatalogCommand.self, RunCommand.self, AgentsCommand.self, AuditCommand.self,
+            APICommand.self,
+        ]
     )
 }
 

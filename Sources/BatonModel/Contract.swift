@@ -182,6 +182,22 @@ public struct RetryPolicy: Hashable, Sendable, Codable {
     }
 }
 
+extension RetryPolicy {
+    private enum CodingKeys: String, CodingKey {
+        case count, backoffMilliseconds, maximumBackoffMilliseconds, on
+    }
+
+    /// Encodes `on` in declaration order, not the set's per-process hash order: a plan's JSON, and so
+    /// its hash, must be the same in every process.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(count, forKey: .count)
+        try container.encode(backoffMilliseconds, forKey: .backoffMilliseconds)
+        try container.encode(maximumBackoffMilliseconds, forKey: .maximumBackoffMilliseconds)
+        try container.encode(FailureKind.allCases.filter(on.contains), forKey: .on)
+    }
+}
+
 /// `on_failure:` what a failed step does to its run.
 public enum FailurePolicy: String, Hashable, Sendable, Codable, CaseIterable {
     /// The run fails; nothing else starts (default).

@@ -1,5 +1,6 @@
 import BatonAPI
 import CoordinatorRuntime
+import CoordinatorStore
 import Hummingbird
 import HummingbirdTLS
 import Logging
@@ -16,12 +17,13 @@ public struct OperatorAPI: Service {
 
     /// - Parameter onServerRunning: called once the listener is bound, with the bound port
     ///   (the chosen one when `configuration.port` is 0).
+    /// - Parameter catalog: where catalog versions are kept (batond passes its SQLite store).
     public init(
-        coordinator: Coordinator, configuration: OperatorAPIConfiguration, logger: Logger,
+        coordinator: Coordinator, catalog: any CatalogStore, configuration: OperatorAPIConfiguration, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws {
         application = try makeOperatorApplication(
-            coordinator: coordinator, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+            coordinator: coordinator, catalog: catalog, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
     }
 
     public func run() async throws {
@@ -36,19 +38,19 @@ public struct OperatorAPI: Service {
 
 /// The operator API as a Hummingbird application (what `OperatorAPI` runs).
 public func makeOperatorAPI(
-    coordinator: Coordinator, configuration: OperatorAPIConfiguration, logger: Logger,
+    coordinator: Coordinator, catalog: any CatalogStore, configuration: OperatorAPIConfiguration, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     try makeOperatorApplication(
-        coordinator: coordinator, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+        coordinator: coordinator, catalog: catalog, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
 }
 
 func makeOperatorApplication(
-    coordinator: Coordinator, configuration: OperatorAPIConfiguration, logger: Logger,
+    coordinator: Coordinator, catalog: any CatalogStore, configuration: OperatorAPIConfiguration, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void
 ) throws -> Application<RouterResponder<OperatorRequestContext>> {
     let router = makeOperatorRouter(
-        coordinator: coordinator, allowPlaybookUpload: configuration.allowPlaybookUpload,
+        coordinator: coordinator, catalog: catalog, allowPlaybookUpload: configuration.allowPlaybookUpload,
         maxBodySize: configuration.maxBodySize, roleBindings: configuration.roleBindings)
     let port = configuration.port
     return Application(
@@ -67,7 +69,7 @@ func makeOperatorApplication(
 
 /// The router with every route of `OperatorAPI.routes`, behind the error and identity middleware.
 public func makeOperatorRouter(
-    coordinator: Coordinator, allowPlaybookUpload: Bool,
+    coordinator: Coordinator, catalog: any CatalogStore, allowPlaybookUpload: Bool,
     maxBodySize: Int = OperatorAPIConfiguration.defaultMaxBodySize, roleBindings: [String: Set<OperatorRole>] = [:]
 ) -> Router<OperatorRequestContext> {
     let router = Router(context: OperatorRequestContext.self)
@@ -77,7 +79,7 @@ public func makeOperatorRouter(
     router.add(
         middleware: AuditMiddleware(coordinator: coordinator, errors: ErrorResponseMiddleware(maxBodySize: maxBodySize)))
     let handlers = OperatorHandlers(
-        coordinator: coordinator, allowPlaybookUpload: allowPlaybookUpload, maxBodySize: maxBodySize)
+        coordinator: coordinator, catalog: catalog, allowPlaybookUpload: allowPlaybookUpload, maxBodySize: maxBodySize)
     for route in OperatorAPI.routes {
         router.on(RouterPath(route.path), method: route.method) { request, context in
             try await handlers.respond(route, to: request, context: context)

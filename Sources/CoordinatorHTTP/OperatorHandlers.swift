@@ -1,6 +1,7 @@
 import BatonAPI
 import BatonModel
 import CoordinatorRuntime
+import CoordinatorStore
 import Hummingbird
 
 /// `GET /v1/health`.
@@ -12,6 +13,7 @@ struct HealthResponse: Codable, Sendable, Hashable {
 /// The route handlers. `respond` is the one place a route is tied to its handler.
 struct OperatorHandlers: Sendable {
     let coordinator: Coordinator
+    let catalog: any CatalogStore
     let allowPlaybookUpload: Bool
     let maxBodySize: Int
 
@@ -44,6 +46,14 @@ struct OperatorHandlers: Sendable {
             return try await auditQuery(request)
         case .auditVerify:
             return try await auditVerify()
+        case .catalogPush:
+            return try await pushCatalogVersion(request, context: context)
+        case .catalogList:
+            return try await listCatalog()
+        case .catalogShow:
+            return try await showCatalogVersion(context: context)
+        case .catalogPublish, .catalogDeprecate, .catalogRetire:
+            return try await changeCatalogVersion(route, request, context: context)
         }
     }
 }

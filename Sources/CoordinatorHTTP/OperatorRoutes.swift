@@ -17,11 +17,21 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
     case overrideStep
     case auditQuery
     case auditVerify
+    case catalogPush
+    case catalogList
+    case catalogShow
+    case catalogPublish
+    case catalogDeprecate
+    case catalogRetire
 
     public var method: HTTPRequest.Method {
         switch self {
-        case .startRun, .completeStep, .approveStep, .denyStep, .overrideStep: .post
-        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan, .auditQuery, .auditVerify: .get
+        case .startRun, .completeStep, .approveStep, .denyStep, .overrideStep, .catalogPush, .catalogPublish,
+            .catalogDeprecate, .catalogRetire:
+            .post
+        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan, .auditQuery, .auditVerify,
+            .catalogList, .catalogShow:
+            .get
         }
     }
 
@@ -39,6 +49,11 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         case .overrideStep: "/v1/runs/{id}/steps/{step}/override"
         case .auditQuery: "/v1/audit"
         case .auditVerify: "/v1/audit/verify"
+        case .catalogPush, .catalogList: "/v1/catalog"
+        case .catalogShow: "/v1/catalog/{name}/{version}"
+        case .catalogPublish: "/v1/catalog/{name}/{version}/publish"
+        case .catalogDeprecate: "/v1/catalog/{name}/{version}/deprecate"
+        case .catalogRetire: "/v1/catalog/{name}/{version}/retire"
         }
     }
 
@@ -46,11 +61,14 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
     /// default: a route without a rule does not compile.
     public var requiredRole: OperatorRole {
         switch self {
-        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan, .auditQuery: .viewer
+        case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan, .auditQuery, .catalogList,
+            .catalogShow:
+            .viewer
         case .startRun, .completeStep: .responder
         case .approveStep, .denyStep: .approver
-        case .overrideStep: .admin
-        case .auditVerify: .admin
+        case .catalogPush: .author
+        case .catalogPublish, .catalogDeprecate, .catalogRetire: .publisher
+        case .overrideStep, .auditVerify: .admin
         }
     }
 

@@ -11,20 +11,31 @@ extension OperatorHandlers {
     static let defaultJournalLimit = 500
     static let maxJournalLimit = 5000
 
-    /// `POST /v1/runs`: load and plan an uploaded playbook, then start a run of it.
+    /// `POST /v1/runs`: start a run of a catalog version (`catalog`), or, in dev mode, of an uploaded playbook.
     func startRun(_ request: Request, context: OperatorRequestContext) async throws -> Response {
-        guard allowPlaybookUpload else {
-            throw APIError(.forbidden, "uploading playbooks is disabled (dev mode off)")
-        }
         let operatorIdentity = try context.requireOperator()
         let body = try await RequestInput.decodeJSON(StartRunRequest.self, from: request, limit: maxBodySize)
         let incident = body.incident.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !incident.isEmpty else {
             throw APIError.badRequest("incident must not be empty; name the incident this run responds to")
         }
-        let fileName = body.fileName.isEmpty ? "playbook.yaml" : body.fileName
-        let modules = (body.modules ?? []).map { ModuleSource(file: $0.file, text: $0.text) }
-        let plan = try Self.plan(source: body.playbook, fileName: fileName, parameters: body.parameters, modules: modules)
+        let plan: Plan
+        var warning: String?
+        if let reference = body.catalog {
+            let planned = try await catalogPlan(reference, parameters: body.parameters)
+            plan = planned.plan
+            warning = planned.warning
+        } else {
+            guard allowPlaybookUpload else {
+                throw APIError(
+                    .forbidden,
+                    "uploading playbooks is disabled (dev mode off); push the playbook to the catalog "
+                        + "(baton catalog push FILE), have a publisher publish it, then start it with baton run start NAME@VERSION")
+            }
+            let fileName = body.fileName.isEmpty ? "playbook.yaml" : body.fileName
+            let modules = (body.modules ?? []).map { ModuleSource(file: $0.file, text: $0.text) }
+            plan = try Self.plan(source: body.playbook, fileName: fileName, parameters: body.parameters, modules: modules)
+        }
         let runID: RunID
         do {
             runID = try await coordinator.startRun(plan: plan, incident: incident, startedBy: operatorIdentity.startedBy)
@@ -36,7 +47,9 @@ extension OperatorHandlers {
         context.logger.info(
             "run started",
             metadata: ["run": .string(runID.rawValue), "playbook": .string(plan.playbookName), "incident": .string(incident)])
-        var response = JSONResponse.make(StartRunResponse(runID: runID.rawValue, planHash: plan.hash), status: .created)
+        var started = StartRunResponse(runID: runID.rawValue, planHash: plan.hash)
+        started.warning = warning
+        var response = JSONResponse.make(started, status: .created)
         response.headers[.location] = "/v1/runs/\(runID.rawValue)"
         return response
     }
@@ -45,12 +58,7 @@ extension OperatorHandlers {
     static func plan(
         source: String, fileName: String, parameters: [String: String], modules: [ModuleSource] = []
     ) throws(APIError) -> Plan {
-        let (library, libraryDiagnostics) = ModuleLibrary.make(modules)
-        guard !libraryDiagnostics.containsErrors else { throw invalidPlaybook(libraryDiagnostics) }
-        let (playbook, loadDiagnostics) = PlaybookLoader.load(source: source, file: fileName, modules: library)
-        guard let playbook, !loadDiagnostics.containsErrors else {
-            throw invalidPlaybook(loadDiagnostics)
-        }
+        let (playbook, loadDiagnostics, _) = try load(source: source, fileName: fileName, modules: modules)
         switch Planner.plan(playbook, parameters: parameters) {
         case .success(let plan):
             return plan

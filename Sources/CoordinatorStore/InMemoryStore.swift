@@ -11,6 +11,8 @@ public final class InMemoryStore: CoordinatorStore {
     }
 
     private let state = Mutex(State())
+    /// The catalog's versions (see `InMemoryStore+Catalog.swift`).
+    let catalogEntries = Mutex<[CatalogKey: CatalogVersion]>([:])
 
     public init() {}
 

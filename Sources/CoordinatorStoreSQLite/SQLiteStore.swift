@@ -55,6 +55,7 @@ public final class SQLiteStore: CoordinatorStore {
                     """)
         }
         registerAuditMigration(in: &migrator)
+        registerCatalogMigration(&migrator)
         return migrator
     }
 
