@@ -85,6 +85,15 @@ enum AuditTrail {
         case .stepCompletedByOperator(_, let operatorName, _):
             entry.actor = operatorName
             entry.action = "step.complete"
+        case .approvalRecorded(_, let vote):
+            entry.actor = vote.principal
+            entry.action = vote.decision == .approve ? "step.approve" : "step.deny"
+        case .stepOverridden(_, let override):
+            entry.actor = override.principal
+            entry.action = "step.override"
+        case .stepDenied:
+            entry.action = "policy.deny"
+            entry.outcome = .refused
         case .stepLeaseExpired(_, let attempt, let agent, _), .stepReconciled(_, let attempt, let agent, _):
             entry.attempt = attempt
             entry.agent = agent.name
@@ -101,6 +110,11 @@ enum AuditTrail {
             return AuditEntry(at: now, actor: startedBy, action: "run.start", outcome: .refused, run: run)
         case .operatorCompletedStep(let run, let step, let operatorName, _, _):
             return AuditEntry(at: now, actor: operatorName, action: "step.complete", outcome: .refused, run: run, step: step)
+        case .operatorDecided(let run, let step, let vote, _):
+            let action = vote.decision == .approve ? "step.approve" : "step.deny"
+            return AuditEntry(at: now, actor: vote.principal, action: action, outcome: .refused, run: run, step: step)
+        case .operatorOverrode(let run, let step, let override, _):
+            return AuditEntry(at: now, actor: override.principal, action: "step.override", outcome: .refused, run: run, step: step)
         default:
             // A command this code does not know by name: recorded under the event's case name.
             let name = Mirror(reflecting: event).children.first?.label ?? "\(event)".prefix { $0 != "(" }.description

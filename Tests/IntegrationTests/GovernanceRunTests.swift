@@ -100,6 +100,19 @@ struct GovernanceRunTests {
         let overrides = (Self.step(done, "restore-db")["governance"] as? [String: Any])?["overrides"] as? [[String: Any]] ?? []
         #expect(overrides.first?["kind"] as? String == "force-past-failure")
         #expect((overrides.first?["by"] as? String)?.hasSuffix("/root") == true)
+
+        // The audit log has the denial, alice's refused attempt and root's override, for this incident.
+        let audit = try cluster.batonAs("alice", ["audit", "query", "--incident", "INC-P", "--format", "json"]).check()
+        let records = (try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [String: Any])?["records"] as? [[String: Any]] ?? []
+        func has(_ action: String, _ outcome: String, actor suffix: String) -> Bool {
+            records.contains {
+                $0["action"] as? String == action && $0["outcome"] as? String == outcome && $0["runID"] as? String == runID
+                    && ($0["actor"] as? String)?.hasSuffix(suffix) == true
+            }
+        }
+        #expect(has("policy.deny", "refused", actor: "coordinator"), "\(records)")
+        #expect(has("step.override", "accepted", actor: "/operator/admin/root"), "\(records)")
+        #expect(has("POST /v1/runs/{id}/steps/{step}/override", "refused", actor: "/operator/responder/alice"), "\(records)")
     }
 
     @Test("approvals: the starter cannot approve, a changed parameter voids a decision, two distinct approvers open the gate")
@@ -114,6 +127,8 @@ struct GovernanceRunTests {
         let own = try cluster.batonAs("alice", ["run", "approve", runID, "restore-db", "--reason", "mine"])
         #expect(own.status == 1)
         #expect(own.stderr.contains("alice started run \(runID) and cannot approve its steps"), "\(own.stderr)")
+        let audit = try cluster.batonAs("alice", ["audit", "query", "--run", runID, "--format", "json"]).check()
+        #expect(audit.stdout.contains("\"step.approve\"") && audit.stdout.contains("cannot approve its steps"), "\(audit.stdout)")
 
         let stale = try cluster.batonAs("bob", ["run", "approve", runID, "restore-db", "--reason", "ok", "--param", "check=no"])
         #expect(stale.status == 1)
