@@ -7,10 +7,11 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// Records every request of an identified operator in the audit log: who, which route, the run and
-/// step named in the path (and the run's incident), and whether it was accepted (2xx/3xx) or refused,
-/// with the status and error message. Refusals by authorization (403) and bad input (400) are recorded
-/// like any other answer. Sits inside `OperatorIdentityMiddleware`: a connection without an operator
+/// Records every command (any request but a read) of an identified operator in the audit log, and every
+/// refused request, reads included: who, which route, the run and step named in the path (and the
+/// run's incident), and whether it was accepted (2xx/3xx) or refused, with the status and error
+/// message. Refusals by authorization (403) and bad input (400) are recorded like any other answer.
+/// Accepted reads are not: `baton run watch` polls, and a log of polls would bury the commands. Sits inside `OperatorIdentityMiddleware`: a connection without an operator
 /// certificate is refused before it and is only logged.
 struct AuditMiddleware: RouterMiddleware {
     typealias Context = OperatorRequestContext
@@ -39,11 +40,12 @@ struct AuditMiddleware: RouterMiddleware {
         _ request: Request, context: Context, status: HTTPResponse.Status, error: String?, createdRun: RunID?
     ) async {
         guard let operatorIdentity = context.operatorIdentity else { return }
+        let accepted = (200..<400).contains(status.code)
+        guard !accepted || request.method != .get else { return }
         let path = request.uri.path
         let route = OperatorRoute.allCases.first { $0.method == request.method && $0.matches(path: path) }
         let captured = route.map { Self.captures(of: $0, in: path) } ?? [:]
         let run = createdRun ?? captured["id"].map { RunID($0) }
-        let accepted = (200..<400).contains(status.code)
         var detail = "\(status.code)"
         if let query = request.uri.query, !query.isEmpty { detail += " ?\(query)" }
         if let error { detail += ": \(error)" }
