@@ -11,9 +11,12 @@ struct RunCommand: AsyncParsableCommand {
 
             Examples:
               baton run start cache.yaml --incident INC-42 --param workdir=/srv/demo --wait
+              baton run start restore@3 --incident INC-42          (a published catalog version)
               baton run status r-000001-3f2a
               baton run watch r-000001-3f2a
               baton run complete-step r-000001-3f2a confirm-failover --evidence "DBA confirmed"
+              baton run approve r-000001-3f2a restore-db --reason "backup verified"
+              baton run override r-000001-3f2a restore-db --skip --reason "restored by hand"
               baton run rollback-plan r-000001-3f2a
 
             Exit status: 0 on success; 1 when the run failed (or was rolled back) or the coordinator refused the request; \

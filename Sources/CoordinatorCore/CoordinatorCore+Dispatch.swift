@@ -15,51 +15,80 @@ extension CoordinatorCore {
             advanceCompensation(runID, now: now)
             return
         }
+        // Steps are judged on one snapshot of the run; it is dropped before anything changes (so that
+        // the change does not copy the run's step table) and taken again after. Fan-out appends
+        // children to `order` while we walk it; they are started in the same pass.
+        var snapshot = table.runs[runID]
+        let compensating = Set(snapshot!.plan.rollbackSteps.map(\.id))
         var index = 0
-        // Fan-out appends children to `order` while we walk it; they are started in the same pass.
-        while index < runs[runID]!.order.count {
-            let id = runs[runID]!.order[index]
+        while index < snapshot!.order.count {
+            let id = snapshot!.order[index]
             index += 1
-            guard !runs[runID]!.isCompensating(id) else { continue }
-            startIfReady(runID, id, now: now)
-            guard runs[runID]!.phase == .running else { return }
+            guard !compensating.contains(id) else { continue }
+            let readiness = Self.readiness(snapshot!, id, now: now)
+            if case .notReady = readiness { continue }
+            snapshot = nil
+            start(runID, id, readiness, now: now)
+            snapshot = table.runs[runID]
+            guard snapshot!.phase == .running else { return }
         }
+        snapshot = nil
         finishIfComplete(runID, now: now)
     }
 
-    /// Dispatches, skips, fans out or hands to an operator one step whose turn may have come.
-    private mutating func startIfReady(_ runID: RunID, _ id: StepID, now: Instant) {
-        let run = runs[runID]!
-        guard let step = run.steps[id], let planned = run.planned(id) else { return }
-        switch step.status {
-        case .pending, .waiting, .awaitingApproval:
+    /// What `startIfReady` may do with a step, decided without holding the run across a change (a held
+    /// copy would make every journal record copy the run's whole step table).
+    private enum Readiness {
+        case notReady
+        case child(parent: StepID)
+        case skip(String)
+        case ready(PlannedStep, retrying: Bool)
+    }
+
+    /// Judged on statuses first (cheap), and only then on the step and its contract (copies).
+    private static func readiness(_ run: RunState, _ id: StepID, now: Instant) -> Readiness {
+        guard let status = run.statuses[id] else { return .notReady }
+        switch status {
+        case .pending, .waiting, .awaitingApproval, .retrying:
             break
-        case .retrying:
-            guard let notBefore = step.retryNotBefore, now >= notBefore else { return }
         case .dispatched, .verified, .failed, .unknown, .skipped, .awaitingOperator, .denied, .overridden:
-            return
-        }
-        if let parentID = step.parent {
-            dispatchChild(runID, id, parent: parentID, now: now)
-            return
+            return .notReady
         }
         // The gate: every need verified or skipped; a need that failed under `continue` skips this step.
         var blockedBy: StepID?
-        for need in planned.needs {
-            let status = run.steps[need]?.status
-            if status?.letsDependentsStart == true { continue }
-            guard status == .failed else { return }
+        for need in run.needsOf[id] ?? [] {
+            let needStatus = run.statuses[need]
+            if needStatus?.letsDependentsStart == true { continue }
+            guard needStatus == .failed else { return .notReady }
             blockedBy = need
         }
-        if let blockedBy {
-            record(runID, now, .stepSkipped(step: id, reason: "it needs \(blockedBy), which failed (on_failure: continue)"))
-            return
+        guard let step = run.steps[id] else { return .notReady }
+        if status == .retrying {
+            guard let notBefore = step.retryNotBefore, now >= notBefore else { return .notReady }
         }
-        if step.status != .retrying, let reason = skipReason(run, planned) {
+        if let parentID = step.parent { return .child(parent: parentID) }
+        guard let planned = run.planned(id) else { return .notReady }
+        if let blockedBy { return .skip("it needs \(blockedBy), which failed (on_failure: continue)") }
+        if status != .retrying, let reason = skipReason(run, planned) { return .skip(reason) }
+        return .ready(planned, retrying: status == .retrying)
+    }
+
+    /// Dispatches, skips, fans out or hands to an operator one step whose turn may have come.
+    private mutating func start(_ runID: RunID, _ id: StepID, _ readiness: Readiness, now: Instant) {
+        let planned: PlannedStep
+        switch readiness {
+        case .notReady:
+            return
+        case .child(let parentID):
+            dispatchChild(runID, id, parent: parentID, now: now)
+            return
+        case .skip(let reason):
             record(runID, now, .stepSkipped(step: id, reason: reason))
             return
+        case .ready(let step, let retrying):
+            guard retrying || passesGovernance(runID, id, step, now: now) else { return }
+            planned = step
         }
-        guard step.status == .retrying || passesGovernance(runID, id, planned, now: now) else { return }
         if let instructions = planned.manualInstructions {
             record(runID, now, .stepAwaitingOperator(step: id, instructions: instructions))
             return
@@ -76,7 +105,7 @@ extension CoordinatorCore {
     }
 
     /// Why the step is skipped: its condition is false, or it reads outputs of a step that was skipped.
-    private func skipReason(_ run: RunState, _ planned: PlannedStep) -> String? {
+    private static func skipReason(_ run: RunState, _ planned: PlannedStep) -> String? {
         let references = planned.outputReferences
         guard planned.when != nil || !references.isEmpty else { return nil }
         let values = run.outputValues
@@ -119,19 +148,7 @@ extension CoordinatorCore {
 
     /// Dispatches a fan-out child to its own agent when its parent's batch (`serial`) has room.
     private mutating func dispatchChild(_ runID: RunID, _ id: StepID, parent parentID: StepID, now: Instant) {
-        let run = runs[runID]!
-        guard let parent = run.steps[parentID], parent.status == .dispatched,
-            let agent = run.steps[id]?.pinnedAgent, let targets = run.planned(parentID)?.targets
-        else { return }
-        if let serial = targets.serial {
-            let limit = max(1, serial.hosts(of: parent.children.count))
-            let busy = parent.children.filter { child in
-                guard child != id, let state = run.steps[child] else { return false }
-                return state.status == .dispatched || state.status == .retrying
-                    || (state.status == .unknown && state.leaseExpired)
-            }.count
-            guard busy < limit else { return }
-        }
+        guard let agent = childAgent(runID, id, parent: parentID) else { return }
         guard eligibleAgents(agent.tier).contains(agent) else {
             wait(runID, id, reason: "its agent \(agent) is not connected", now: now)
             return
@@ -139,17 +156,35 @@ extension CoordinatorCore {
         dispatch(runID, id, to: agent, now: now)
     }
 
+    /// The child's agent when its parent is running and its batch has room (nil: not now).
+    private func childAgent(_ runID: RunID, _ id: StepID, parent parentID: StepID) -> AgentIdentity? {
+        guard let run = table.runs[runID], let parent = run.steps[parentID], parent.status == .dispatched,
+            let agent = run.steps[id]?.pinnedAgent, let targets = run.planned(parentID)?.targets
+        else { return nil }
+        if let serial = targets.serial, serial.hosts(of: parent.children.count) < parent.children.count {
+            let limit = max(1, serial.hosts(of: parent.children.count))
+            let busy = parent.children.filter { child in
+                guard child != id, let state = run.steps[child] else { return false }
+                return state.status == .dispatched || state.status == .retrying
+                    || (state.status == .unknown && state.leaseExpired)
+            }.count
+            guard busy < limit else { return nil }
+        }
+        return agent
+    }
+
     /// Succeeds the run once every forward step is verified, skipped, or failed under `continue`.
     private mutating func finishIfComplete(_ runID: RunID, now: Instant) {
         let run = runs[runID]!
         var verified = 0, skipped = 0, tolerated: [StepID] = []
         var overridden = 0
-        for planned in run.plan.steps {
-            switch run.steps[planned.id]?.status {
+        for index in run.plan.steps.indices {
+            let id = run.plan.steps[index].id
+            switch run.statuses[id] {
             case .verified?: verified += 1
             case .skipped?: skipped += 1
             case .overridden?: overridden += 1
-            case .failed? where planned.onFailure == .continue: tolerated.append(planned.id)
+            case .failed? where run.plan.steps[index].onFailure == .continue: tolerated.append(id)
             default: return
             }
         }

@@ -4,6 +4,7 @@ extension CoordinatorCore {
     /// The policy gate and the approvals of one step whose needs are met. Records a denial, a wait or a
     /// request for approval and returns false, or returns true when the step may start now.
     mutating func passesGovernance(_ runID: RunID, _ id: StepID, _ planned: PlannedStep, now: Instant) -> Bool {
+        guard gate != nil || planned.approval != nil else { return true }
         let run = runs[runID]!
         let step = run.steps[id]!
         let forced = step.overrides.contains { $0.kind == .forcePastFailure }

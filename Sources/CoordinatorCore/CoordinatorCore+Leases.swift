@@ -51,8 +51,9 @@ extension CoordinatorCore {
     /// Attempts on agents not heard from within the lease become `unknown`.
     mutating func expireLeases(now: Instant) {
         for runID in table.order {
-            guard let run = runs[runID], run.phase.isActive else { continue }
-            for id in run.order {
+            guard let run = runs[runID], run.phase.isActive, !run.inFlight.isEmpty else { continue }
+            // In `order`, so that expiries are journaled in the same order in every process.
+            for id in run.order where run.inFlight[id] != nil {
                 guard let step = run.steps[id], step.status == .dispatched, let agent = step.agent else { continue }
                 guard let heard = lastHeard[agent] else {
                     // Recovered after a restart: the lease starts now.

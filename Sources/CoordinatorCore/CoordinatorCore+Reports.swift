@@ -1,34 +1,48 @@
 import BatonModel
 
 extension CoordinatorCore {
-    /// Applies a report if it belongs to the live attempt of its step; otherwise refuses it.
-    mutating func receive(_ report: StepReport, from agent: AgentIdentity, now: Instant) {
-        guard let run = runs[report.runID] else {
-            effects.append(.refuseReport(agent, report.key, reason: "no run \(report.runID)"))
-            return
-        }
+    /// What to do with a report: refuse it, acknowledge it again, or apply it to its live attempt.
+    /// Decided without holding the run across a change (see `readiness`).
+    private enum Arrival {
+        case refuse(String)
+        case duplicate
+        case live(StepState, PlannedStep, runActive: Bool)
+    }
+
+    private func arrival(_ report: StepReport, from agent: AgentIdentity) -> Arrival {
+        guard let run = table.runs[report.runID] else { return .refuse("no run \(report.runID)") }
         guard let step = run.steps[report.stepID], let planned = run.planned(report.stepID) else {
-            effects.append(.refuseReport(agent, report.key, reason: "run \(report.runID) has no step \(report.stepID)"))
-            return
+            return .refuse("run \(report.runID) has no step \(report.stepID)")
         }
         if report.attempt < step.attempt || (step.lastReport?.key == report.key && step.agent == agent) {
             // Already journaled (the agent resent it after a reconnect, perhaps after a later attempt
             // began: attempt n+1 exists only once attempt n's report is journaled): acknowledge again,
             // change nothing, so that it leaves the agent's outbox.
-            effects.append(.acknowledge(agent, report.key))
-            return
+            return .duplicate
         }
         let live = step.status == .dispatched || (step.status == .unknown && step.leaseExpired)
         guard live, step.attempt == report.attempt, step.agent == agent else {
-            effects.append(
-                .refuseReport(
-                    agent, report.key,
-                    reason: "attempt \(report.attempt) of \(report.stepID) is not assigned to \(agent)"))
+            return .refuse("attempt \(report.attempt) of \(report.stepID) is not assigned to \(agent)")
+        }
+        return .live(step, planned, runActive: run.phase.isActive)
+    }
+
+    /// Applies a report if it belongs to the live attempt of its step; otherwise refuses it.
+    mutating func receive(_ report: StepReport, from agent: AgentIdentity, now: Instant) {
+        let step: StepState, planned: PlannedStep, runActive: Bool
+        switch arrival(report, from: agent) {
+        case .refuse(let reason):
+            effects.append(.refuseReport(agent, report.key, reason: reason))
             return
+        case .duplicate:
+            effects.append(.acknowledge(agent, report.key))
+            return
+        case .live(let state, let contract, let active):
+            (step, planned, runActive) = (state, contract, active)
         }
         record(report.runID, now, .stepReported(step: report.stepID, agent: agent, report: report))
         effects.append(.acknowledge(agent, report.key))
-        guard run.phase.isActive else { return }
+        guard runActive else { return }
 
         let kind = report.failureKind ?? .action
         switch report.outcome {
@@ -99,28 +113,42 @@ extension CoordinatorCore {
     /// Concludes a fanned-out step once its children settle: failed as soon as more hosts failed than
     /// `max_errors` allows (no new host starts), verified when every host finished within it.
     mutating func concludeIfDone(_ runID: RunID, _ parentID: StepID, now: Instant) {
-        guard let run = runs[runID], let parent = run.steps[parentID], parent.status == .dispatched,
+        guard let (outcome, reason) = conclusion(runID, parentID) else { return }
+        record(runID, now, .stepConcluded(step: parentID, outcome: outcome, reason: reason))
+        if outcome == .failed { failed(runID, parentID, reason: "step \(parentID) failed: \(reason)", now: now) }
+    }
+
+    /// How a fanned-out step concludes now, or nil while its hosts are still running.
+    private func conclusion(_ runID: RunID, _ parentID: StepID) -> (Outcome, String)? {
+        guard let run = table.runs[runID], let parent = run.steps[parentID], parent.status == .dispatched,
             let targets = run.planned(parentID)?.targets
-        else { return }
-        let children = parent.children.compactMap { run.steps[$0] }
-        // Unknown after a report counts as failed; unknown after a lapsed lease may still be reconciled.
-        func hasFailed(_ child: StepState) -> Bool { child.status == .failed || (child.status == .unknown && !child.leaseExpired) }
-        let failures = children.filter(hasFailed)
-        let allowed = targets.maxErrors?.hosts(of: children.count) ?? 0
-        let total = children.count
-        if failures.count > allowed {
-            let names = failures.map { $0.pinnedAgent?.description ?? $0.id.rawValue }.joined(separator: ", ")
-            let reason =
-                "\(failures.count) of \(total) hosts failed (max_errors \(targets.maxErrors?.description ?? "0")): \(names)"
-            record(runID, now, .stepConcluded(step: parentID, outcome: .failed, reason: reason))
-            failed(runID, parentID, reason: "step \(parentID) failed: \(reason)", now: now)
-            return
+        else { return nil }
+        // One pass, reading only what is needed: this runs for every report of every host.
+        var verified = 0, settled = 0
+        var failures: [String] = []
+        for child in parent.children {
+            guard let state = run.steps[child] else { continue }
+            // Unknown after a report counts as failed; unknown after a lapsed lease may still be reconciled.
+            if state.status == .failed || (state.status == .unknown && !state.leaseExpired) {
+                failures.append(state.pinnedAgent?.description ?? child.rawValue)
+                settled += 1
+            } else if state.status == .verified {
+                verified += 1
+                settled += 1
+            }
         }
-        guard children.allSatisfy({ $0.status == .verified || hasFailed($0) }) else { return }
-        let verified = children.filter { $0.status == .verified }.count
+        let total = parent.children.count
+        let allowed = targets.maxErrors?.hosts(of: total) ?? 0
+        if failures.count > allowed {
+            return (
+                .failed,
+                "\(failures.count) of \(total) hosts failed (max_errors \(targets.maxErrors?.description ?? "0")): "
+                    + failures.joined(separator: ", ")
+            )
+        }
+        guard settled == total else { return nil }
         let tolerated = failures.isEmpty ? "" : "; \(failures.count) failure(s) tolerated (max_errors \(targets.maxErrors!))"
-        record(
-            runID, now, .stepConcluded(step: parentID, outcome: .verified, reason: "\(verified) of \(total) hosts verified\(tolerated)"))
+        return (.verified, "\(verified) of \(total) hosts verified\(tolerated)")
     }
 
     /// `baton run complete-step`: an operator did a manual step's work.

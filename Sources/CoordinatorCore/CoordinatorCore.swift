@@ -131,8 +131,9 @@ public struct CoordinatorCore: Sendable {
     /// The assignment for attempt `attempt` of step `stepID` (a fan-out child runs its parent's contract),
     /// with the outputs of verified steps substituted into its probes and action.
     func assignment(_ runID: RunID, _ stepID: StepID, attempt: Int) -> Assignment? {
-        guard let run = runs[runID], let contract = run.planned(stepID) else { return nil }
-        let planned = contract.substituting(run.outputValues)
+        guard let run = table.runs[runID], let contract = run.planned(stepID) else { return nil }
+        // Collecting the outputs reads every step: only for a step that reads any.
+        let planned = contract.outputReferences.isEmpty ? contract : contract.substituting(run.outputValues)
         return Assignment(
             runID: runID, stepID: stepID, attempt: attempt, epoch: epoch, pre: planned.pre, action: planned.action,
             post: planned.post, timeoutMilliseconds: planned.timeoutMilliseconds, outputs: planned.outputs)

@@ -30,7 +30,7 @@ public enum StepStatus: String, Hashable, Sendable, Codable {
 }
 
 /// One step of a run, rebuilt from the journal.
-public struct StepState: Hashable, Sendable, Codable {
+public struct StepState: Hashable, Sendable {
     public var id: StepID
     public var tier: Tier
     public var status: StepStatus = .pending
@@ -41,7 +41,12 @@ public struct StepState: Hashable, Sendable, Codable {
     public var retryNotBefore: Instant?
     public var dispatchedAt: Instant?
     public var finishedAt: Instant?
-    public var lastReport: StepReport?
+    /// The latest report (kept out of line: steps are copied often on the scheduler's hot path).
+    public var lastReport: StepReport? {
+        get { boxedReport?.value }
+        set { boxedReport = newValue.map(OutOfLine.init) }
+    }
+    private var boxedReport: OutOfLine<StepReport>?
     /// True while the outcome is unknown because the agent's lease lapsed (awaiting reconciliation).
     public var leaseExpired: Bool = false
     /// For a fan-out child: the step it belongs to and the only agent that may run it.
@@ -53,6 +58,21 @@ public struct StepState: Hashable, Sendable, Codable {
     public var note: String?
     /// The operator who completed a manual step.
     public var completedBy: String?
+    /// Approvals, denials and overrides; nil for the (many) steps that never had any.
+    public var governance: StepGovernance? {
+        get { boxedGovernance?.value }
+        set { boxedGovernance = newValue.map(OutOfLine.init) }
+    }
+    private var boxedGovernance: OutOfLine<StepGovernance>?
+
+    public init(id: StepID, tier: Tier) {
+        self.id = id
+        self.tier = tier
+    }
+}
+
+/// The governance record of one step.
+public struct StepGovernance: Hashable, Sendable {
     /// The approvals still needed, when the step last asked for them, and every vote given.
     public var requirements: [ApprovalRequirement] = []
     public var approvalRequestedAt: Instant?
@@ -63,15 +83,45 @@ public struct StepState: Hashable, Sendable, Codable {
     public var violations: [PolicyViolation] = []
     /// Overrides given to this step, oldest first.
     public var overrides: [StepOverride] = []
+}
 
-    public init(id: StepID, tier: Tier) {
-        self.id = id
-        self.tier = tier
+extension StepState {
+    public var requirements: [ApprovalRequirement] {
+        get { governance?.requirements ?? [] }
+        set { governance[default: StepGovernance()].requirements = newValue }
+    }
+    public var approvalRequestedAt: Instant? {
+        get { governance?.approvalRequestedAt }
+        set { governance[default: StepGovernance()].approvalRequestedAt = newValue }
+    }
+    public var votes: [ApprovalVote] {
+        get { governance?.votes ?? [] }
+        set { governance[default: StepGovernance()].votes = newValue }
+    }
+    public var approvalsAllowedByTimeout: Set<String> {
+        get { governance?.approvalsAllowedByTimeout ?? [] }
+        set { governance[default: StepGovernance()].approvalsAllowedByTimeout = newValue }
+    }
+    public var violations: [PolicyViolation] {
+        get { governance?.violations ?? [] }
+        set { governance[default: StepGovernance()].violations = newValue }
+    }
+    public var overrides: [StepOverride] {
+        get { governance?.overrides ?? [] }
+        set { governance[default: StepGovernance()].overrides = newValue }
+    }
+}
+
+extension Optional {
+    /// The wrapped value, made from `value` first when nil (for in-place updates).
+    subscript(default value: @autoclosure () -> Wrapped) -> Wrapped {
+        get { self ?? value() }
+        set { self = newValue }
     }
 }
 
 /// A run, rebuilt from its journal events. The only way to change it is `apply`.
-public struct RunState: Hashable, Sendable, Codable {
+public struct RunState: Hashable, Sendable {
     public var runID: RunID
     public var incident: String
     public var plan: Plan
@@ -91,6 +141,14 @@ public struct RunState: Hashable, Sendable, Codable {
     public var blockedBy: StepID?
     /// False once any operator override changed the course of the run.
     public var automated = true
+    /// The agent of every step now `dispatched` with an agent (kept by `apply`, so that counting the
+    /// load of agents does not walk every step of every run).
+    public private(set) var inFlight: [StepID: AgentIdentity] = [:]
+    /// Every step's status, kept by `apply` beside `steps`: the scheduler reads statuses many times per
+    /// event, and a status is one byte where a step is a large value to copy.
+    public private(set) var statuses: [StepID: StepStatus] = [:]
+    /// The needs of every plan step, by id.
+    public let needsOf: [StepID: [StepID]]
 
     /// Builds a run from its `runStarted` record.
     public init(runID: RunID, startedAt: Instant, incident: String, plan: Plan, startedBy: String) {
@@ -103,6 +161,8 @@ public struct RunState: Hashable, Sendable, Codable {
         for step in plan.steps { steps[step.id] = StepState(id: step.id, tier: step.tier) }
         self.steps = steps
         self.order = plan.steps.map(\.id)
+        statuses = steps.mapValues(\.status)
+        needsOf = Dictionary(plan.steps.map { ($0.id, $0.needs) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Every step (children and compensating steps included) in dispatch order.
@@ -132,6 +192,23 @@ public struct RunState: Hashable, Sendable, Codable {
     /// Applies one journaled event. Events of other runs and `runStarted` are ignored here.
     public mutating func apply(_ record: JournalRecord) {
         precondition(record.runID == runID, "record of run \(record.runID) applied to run \(runID)")
+        applyEvent(record)
+        // Every event changes at most the status of the step it names (and adds the steps it creates).
+        if let id = record.event.stepID, let step = steps[id] {
+            statuses[id] = step.status
+            inFlight[id] = step.status == .dispatched ? step.agent : nil
+        }
+        switch record.event {
+        case .stepFannedOut(let id, _):
+            for child in steps[id]?.children ?? [] where statuses[child] == nil { statuses[child] = .pending }
+        case .compensationPlanned(let ids):
+            for id in ids where statuses[id] == nil { statuses[id] = steps[id]?.status }
+        default:
+            break
+        }
+    }
+
+    private mutating func applyEvent(_ record: JournalRecord) {
         switch record.event {
         case .runStarted:
             break
@@ -290,4 +367,22 @@ extension RunState {
             break
         }
     }
+}
+
+/// A value kept out of line: copying the struct that holds it copies one reference, not the value.
+struct OutOfLine<Value: Hashable & Sendable>: Hashable, Sendable {
+    private final class Storage: Sendable {
+        let value: Value
+        init(_ value: Value) { self.value = value }
+    }
+
+    private let storage: Storage
+
+    init(_ value: Value) { storage = Storage(value) }
+
+    var value: Value { storage.value }
+
+    static func == (lhs: Self, rhs: Self) -> Bool { lhs.storage === rhs.storage || lhs.value == rhs.value }
+
+    func hash(into hasher: inout Hasher) { value.hash(into: &hasher) }
 }

@@ -18,9 +18,7 @@ public struct RunTable: Hashable, Sendable {
     public func stepsInFlight() -> [AgentIdentity: Int] {
         var load: [AgentIdentity: Int] = [:]
         for run in runs.values where !run.phase.isFinished {
-            for step in run.steps.values where step.status == .dispatched {
-                if let agent = step.agent { load[agent, default: 0] += 1 }
-            }
+            for agent in run.inFlight.values { load[agent, default: 0] += 1 }
         }
         return load
     }
