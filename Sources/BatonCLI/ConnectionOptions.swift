@@ -35,6 +35,15 @@ struct ConnectionOptions: ParsableArguments {
         help: ArgumentHelp("Your operator name in the --pki directory.", valueName: "name"))
     var operatorName: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A bearer token from `baton token create` (default: $BATON_TOKEN); requests then act with the token's roles.",
+            valueName: "secret"))
+    var token: String?
+
+    /// The bearer token to send, if any.
+    var bearerToken: String? { token ?? Self.environment("BATON_TOKEN") }
+
     func validate() throws {
         if pki != nil, operatorName == nil {
             throw ValidationError("--pki needs --operator NAME to choose the operator certificate")

@@ -12,6 +12,8 @@ import NIOSSL
 struct CoordinatorClient: Sendable {
     let baseURL: String
     let http: HTTPClient
+    /// Sent as `Authorization: Bearer …` when set.
+    var bearerToken: String?
     let requestTimeout: TimeAmount = .seconds(30)
 
     /// Runs `body` with a client for `options`, shutting the client down on every path.
@@ -30,7 +32,8 @@ struct CoordinatorClient: Sendable {
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5), read: .seconds(60))
         // Fail at once when the coordinator is down instead of retrying until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
-        let client = CoordinatorClient(baseURL: options.coordinatorURL, http: HTTPClient(configuration: configuration))
+        let client = CoordinatorClient(
+            baseURL: options.coordinatorURL, http: HTTPClient(configuration: configuration), bearerToken: options.bearerToken)
         let result: Result
         do {
             result = try await body(client)
@@ -85,6 +88,7 @@ struct CoordinatorClient: Sendable {
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "baton-cli")
+        if let bearerToken { request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)") }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(Array(body))

@@ -26,6 +26,7 @@ struct BatonCommand: AsyncParsableCommand {
             """,
         subcommands: [
             PKICommand.self, PlaybookCommand.self, CatalogCommand.self, RunCommand.self, AgentsCommand.self, AuditCommand.self,
+            TokenCommand.self,
             APICommand.self,
         ]
     )

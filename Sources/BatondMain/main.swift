@@ -125,7 +125,7 @@ struct BatondCommand: AsyncParsableCommand {
         apiConfiguration.roleBindings = try loadRoleBindings()
         let api = try OperatorAPI(
             coordinator: coordinator,
-            catalog: store,
+            store: store,
             configuration: apiConfiguration,
             logger: logger,
             onServerRunning: { boundAPIPort in

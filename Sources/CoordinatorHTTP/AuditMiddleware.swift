@@ -53,7 +53,7 @@ struct AuditMiddleware: RouterMiddleware {
         if let run { incident = await coordinator.incident(of: run) }
         let now = Instant(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
         let entry = AuditEntry(
-            at: now, actor: operatorIdentity.principal.uri(),
+            at: now, actor: operatorIdentity.startedBy,
             action: route?.description ?? "\(request.method.rawValue) \(path)", outcome: accepted ? .accepted : .refused,
             incident: incident, run: run,
             step: captured["step"].map { StepID($0) }, detail: detail)

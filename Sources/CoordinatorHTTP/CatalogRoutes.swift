@@ -23,7 +23,7 @@ extension OperatorHandlers {
             modules: used.map { CatalogModule(file: $0.file, text: $0.text) },
             contentHash: ContentHash.of(playbook: body.playbook, modules: used), author: author.name,
             pushedAt: WallClock.now())
-        let outcome = try await Self.catalogErrors { try await catalog.push(pushed) }
+        let outcome = try await Self.catalogErrors { try await store.push(pushed) }
         let warnings = diagnostics.filter { !$0.isError }.map(\.description)
         switch outcome {
         case .stored(let stored):
@@ -45,14 +45,14 @@ extension OperatorHandlers {
 
     /// `GET /v1/catalog`: every version's current state, by name then version.
     func listCatalog() async throws -> Response {
-        let versions = try await catalog.catalogVersions()
+        let versions = try await store.catalogVersions()
         return JSONResponse.make(CatalogList(versions: versions.map { CatalogVersionView($0) }))
     }
 
     /// `GET /v1/catalog/{name}/{version}`: one version with its playbook text and modules.
     func showCatalogVersion(context: OperatorRequestContext) async throws -> Response {
         let (name, version) = try Self.catalogPath(context)
-        guard let stored = try await catalog.catalogVersion(name: name, version: version) else {
+        guard let stored = try await store.catalogVersion(name: name, version: version) else {
             throw APIError.notFound(CatalogError.notFound("\(name)@\(version)").message)
         }
         return JSONResponse.make(CatalogVersionView(stored, withContent: true))
@@ -80,7 +80,7 @@ extension OperatorHandlers {
                 : .deprecate(by: identity.name, replacement: replacement, reason: reason)
         }
         let updated = try await Self.catalogErrors {
-            try await catalog.transition(name: name, version: version, transition, at: WallClock.now())
+            try await store.transition(name: name, version: version, transition, at: WallClock.now())
         }
         context.logger.info(
             "catalog version \(updated.state)", metadata: ["version": .string(updated.reference), "by": .string(identity.name)])
@@ -93,7 +93,7 @@ extension OperatorHandlers {
         guard case let (name, version)? = CatalogRules.parse(reference) else {
             throw APIError.badRequest("catalog must be NAME@VERSION, e.g. cache-tier-recovery@1; got '\(reference)'")
         }
-        guard let stored = try await catalog.catalogVersion(name: name, version: version) else {
+        guard let stored = try await store.catalogVersion(name: name, version: version) else {
             throw APIError.notFound(CatalogError.notFound(reference).message + "; `baton catalog list` shows what is")
         }
         let pointer = stored.replacement.map { "; use \($0)" } ?? ""

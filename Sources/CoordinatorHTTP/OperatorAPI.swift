@@ -17,13 +17,13 @@ public struct OperatorAPI: Service {
 
     /// - Parameter onServerRunning: called once the listener is bound, with the bound port
     ///   (the chosen one when `configuration.port` is 0).
-    /// - Parameter catalog: where catalog versions are kept (batond passes its SQLite store).
+    /// - Parameter store: where catalog versions and bearer tokens are kept (batond passes its SQLite store).
     public init(
-        coordinator: Coordinator, catalog: any CatalogStore, configuration: OperatorAPIConfiguration, logger: Logger,
+        coordinator: Coordinator, store: any OperatorStore, configuration: OperatorAPIConfiguration, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws {
         application = try makeOperatorApplication(
-            coordinator: coordinator, catalog: catalog, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+            coordinator: coordinator, store: store, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
     }
 
     public func run() async throws {
@@ -38,19 +38,19 @@ public struct OperatorAPI: Service {
 
 /// The operator API as a Hummingbird application (what `OperatorAPI` runs).
 public func makeOperatorAPI(
-    coordinator: Coordinator, catalog: any CatalogStore, configuration: OperatorAPIConfiguration, logger: Logger,
+    coordinator: Coordinator, store: any OperatorStore, configuration: OperatorAPIConfiguration, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     try makeOperatorApplication(
-        coordinator: coordinator, catalog: catalog, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+        coordinator: coordinator, store: store, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
 }
 
 func makeOperatorApplication(
-    coordinator: Coordinator, catalog: any CatalogStore, configuration: OperatorAPIConfiguration, logger: Logger,
+    coordinator: Coordinator, store: any OperatorStore, configuration: OperatorAPIConfiguration, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void
 ) throws -> Application<RouterResponder<OperatorRequestContext>> {
     let router = makeOperatorRouter(
-        coordinator: coordinator, catalog: catalog, allowPlaybookUpload: configuration.allowPlaybookUpload,
+        coordinator: coordinator, store: store, allowPlaybookUpload: configuration.allowPlaybookUpload,
         maxBodySize: configuration.maxBodySize, roleBindings: configuration.roleBindings)
     let port = configuration.port
     return Application(
@@ -69,17 +69,17 @@ func makeOperatorApplication(
 
 /// The router with every route of `OperatorAPI.routes`, behind the error and identity middleware.
 public func makeOperatorRouter(
-    coordinator: Coordinator, catalog: any CatalogStore, allowPlaybookUpload: Bool,
+    coordinator: Coordinator, store: any OperatorStore, allowPlaybookUpload: Bool,
     maxBodySize: Int = OperatorAPIConfiguration.defaultMaxBodySize, roleBindings: [String: Set<OperatorRole>] = [:]
 ) -> Router<OperatorRequestContext> {
     let router = Router(context: OperatorRequestContext.self)
     // Middleware applies to routes added after it, and to "not found": errors outermost, then identity, then audit.
     router.add(middleware: ErrorResponseMiddleware(maxBodySize: maxBodySize))
-    router.add(middleware: OperatorIdentityMiddleware(bindings: roleBindings))
+    router.add(middleware: OperatorIdentityMiddleware(bindings: roleBindings, tokens: store))
     router.add(
         middleware: AuditMiddleware(coordinator: coordinator, errors: ErrorResponseMiddleware(maxBodySize: maxBodySize)))
     let handlers = OperatorHandlers(
-        coordinator: coordinator, catalog: catalog, allowPlaybookUpload: allowPlaybookUpload, maxBodySize: maxBodySize)
+        coordinator: coordinator, store: store, allowPlaybookUpload: allowPlaybookUpload, maxBodySize: maxBodySize)
     for route in OperatorAPI.routes {
         router.on(RouterPath(route.path), method: route.method) { request, context in
             try await handlers.respond(route, to: request, context: context)
@@ -87,3 +87,6 @@ public func makeOperatorRouter(
     }
     return router
 }
+
+/// What the operator API keeps beside the coordinator's journal: catalog versions and bearer tokens.
+public typealias OperatorStore = CatalogStore & TokenStore

@@ -1,5 +1,6 @@
 import BatonAPI
 import BatonIdentity
+import CoordinatorStore
 import Hummingbird
 import Logging
 import NIOCore
@@ -11,11 +12,15 @@ public struct OperatorIdentity: Sendable, Hashable, CustomStringConvertible {
     public var name: String
     /// The role segment of the certificate, as written.
     public var role: String
-    /// The certificate's role (when it is a known one) and the roles bound to the name.
+    /// The certificate's role (when it is a known one) and the roles bound to the name; for a bearer
+    /// token, the token's roles only.
     public var roles: Set<OperatorRole>
+    /// Set when the request carried a valid bearer token: the token's name (`name` is then `token:NAME`).
+    public var token: String?
 
-    /// Recorded as the `startedBy` of the runs this operator starts.
-    public var startedBy: String { principal.uri() }
+    /// Who the request is attributed to: the certificate identity, or `token:NAME` for a bearer token.
+    /// Recorded as the `startedBy` of runs, the actor of approvals, overrides and audit records.
+    public var startedBy: String { token.map { "token:\($0)" } ?? principal.uri() }
 
     public var description: String { "\(name) (\(roles.isEmpty ? "no role" : roles.names))" }
 }
@@ -55,6 +60,8 @@ struct OperatorIdentityMiddleware: RouterMiddleware {
 
     /// Operator name → roles granted on top of the certificate's role.
     let bindings: [String: Set<OperatorRole>]
+    /// Where bearer tokens are looked up (by the hash of the secret).
+    let tokens: any TokenStore
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -62,9 +69,32 @@ struct OperatorIdentityMiddleware: RouterMiddleware {
         var context = context
         var identity = try await Self.identify(channel: context.channel)
         identity.roles.formUnion(bindings[identity.name] ?? [])
+        if let authorization = request.headers[.authorization] {
+            identity = try await bearer(authorization, certificate: identity)
+        }
         context.operatorIdentity = identity
-        context.logger[metadataKey: "operator"] = .string(identity.principal.uri())
+        context.logger[metadataKey: "operator"] = .string(identity.startedBy)
         return try await next(request, context)
+    }
+
+    /// The identity a bearer token gives (the connection's certificate still had to be an operator's).
+    /// An unknown, revoked or malformed token is refused (401): never silently ignored.
+    private func bearer(_ header: String, certificate: OperatorIdentity) async throws -> OperatorIdentity {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+            throw APIError(.unauthorized, "the Authorization header must be 'Bearer <token>'")
+        }
+        guard let token = try await tokens.token(secretHash: TokenSecret.hash(String(parts[1]))) else {
+            throw APIError(.unauthorized, "the bearer token is not valid (unknown); create one with baton token create")
+        }
+        guard token.revokedAt == nil else {
+            throw APIError(.unauthorized, "the bearer token '\(token.name)' was revoked")
+        }
+        var identity = certificate
+        identity.token = token.name
+        identity.name = "token:\(token.name)"
+        identity.roles = Set(token.roles.compactMap(OperatorRole.init(rawValue:)))
+        return identity
     }
 
     /// The operator named by the peer certificate of `channel`.
@@ -86,7 +116,7 @@ struct OperatorIdentityMiddleware: RouterMiddleware {
                     + "the operator API needs an operator certificate (spiffe://<trust-domain>/operator/<role>/<name>)")
         }
         let roles: Set<OperatorRole> = OperatorRole(rawValue: role).map { [$0] } ?? []
-        return OperatorIdentity(principal: principal, name: name, role: role, roles: roles)
+        return OperatorIdentity(principal: principal, name: name, role: role, roles: roles, token: nil)
     }
 
     /// The DER bytes of the verified peer certificate, read on the channel's event loop;

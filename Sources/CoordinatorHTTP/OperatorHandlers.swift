@@ -13,7 +13,7 @@ struct HealthResponse: Codable, Sendable, Hashable {
 /// The route handlers. `respond` is the one place a route is tied to its handler.
 struct OperatorHandlers: Sendable {
     let coordinator: Coordinator
-    let catalog: any CatalogStore
+    let store: any OperatorStore
     let allowPlaybookUpload: Bool
     let maxBodySize: Int
 
@@ -54,6 +54,12 @@ struct OperatorHandlers: Sendable {
             return try await showCatalogVersion(context: context)
         case .catalogPublish, .catalogDeprecate, .catalogRetire:
             return try await changeCatalogVersion(route, request, context: context)
+        case .createToken:
+            return try await createToken(request, context: context)
+        case .listTokens:
+            return try await listTokens()
+        case .revokeToken:
+            return try await revokeToken(context: context)
         }
     }
 }

@@ -23,14 +23,17 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
     case catalogPublish
     case catalogDeprecate
     case catalogRetire
+    case createToken
+    case listTokens
+    case revokeToken
 
     public var method: HTTPRequest.Method {
         switch self {
         case .startRun, .completeStep, .approveStep, .denyStep, .overrideStep, .catalogPush, .catalogPublish,
-            .catalogDeprecate, .catalogRetire:
+            .catalogDeprecate, .catalogRetire, .createToken, .revokeToken:
             .post
         case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan, .auditQuery, .auditVerify,
-            .catalogList, .catalogShow:
+            .catalogList, .catalogShow, .listTokens:
             .get
         }
     }
@@ -54,6 +57,8 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         case .catalogPublish: "/v1/catalog/{name}/{version}/publish"
         case .catalogDeprecate: "/v1/catalog/{name}/{version}/deprecate"
         case .catalogRetire: "/v1/catalog/{name}/{version}/retire"
+        case .createToken, .listTokens: "/v1/tokens"
+        case .revokeToken: "/v1/tokens/{name}/revoke"
         }
     }
 
@@ -68,7 +73,7 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         case .approveStep, .denyStep: .approver
         case .catalogPush: .author
         case .catalogPublish, .catalogDeprecate, .catalogRetire: .publisher
-        case .overrideStep, .auditVerify: .admin
+        case .overrideStep, .auditVerify, .createToken, .listTokens, .revokeToken: .admin
         }
     }
 

@@ -166,7 +166,8 @@ public enum AuditChain {
         append(string: optional, to: &bytes)
     }
 
-    private static func hex(_ digest: some Sequence<UInt8>) -> String {
+    /// Lowercase hex of the bytes.
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         for byte in digest {

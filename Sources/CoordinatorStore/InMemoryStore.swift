@@ -13,6 +13,8 @@ public final class InMemoryStore: CoordinatorStore {
     private let state = Mutex(State())
     /// The catalog's versions (see `InMemoryStore+Catalog.swift`).
     let catalogEntries = Mutex<[CatalogKey: CatalogVersion]>([:])
+    /// Bearer tokens by name (see `InMemoryStore+Tokens.swift`).
+    let tokenEntries = Mutex<[String: APIToken]>([:])
 
     public init() {}
 

@@ -56,6 +56,7 @@ public final class SQLiteStore: CoordinatorStore {
         }
         registerAuditMigration(in: &migrator)
         registerCatalogMigration(&migrator)
+        registerTokenMigration(&migrator)
         return migrator
     }
 
