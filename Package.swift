@@ -113,7 +113,7 @@ let package = Package(
         .target(
             name: "CoordinatorHTTP",
             dependencies: [
-                "BatonAPI", "BatonModel", "BatonSpec", "CoordinatorRuntime", "CoordinatorStore", "BatonWire",
+                "BatonAPI", "BatonModel", "BatonSpec", "BatonPolicy", "CoordinatorRuntime", "CoordinatorStore", "BatonWire",
                 "BatonIdentity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -1,7 +1,9 @@
 import BatonAPI
 import BatonModel
+import BatonPolicy
 import BatonSpec
 import BatonWire
+import CoordinatorRuntime
 import CoordinatorStore
 import Foundation
 import Hummingbird
@@ -17,6 +19,7 @@ extension OperatorHandlers {
         let sources = body.modules.map { ModuleSource(file: $0.file, text: $0.text) }
         let (playbook, diagnostics, library) = try Self.load(source: body.playbook, fileName: fileName, modules: sources)
         try Self.checkPlansWithDefaults(playbook, diagnostics: diagnostics)
+        try checkPolicies(playbook)
         let used = library.restricted(to: playbook.modules).sources
         let pushed = CatalogVersion(
             name: playbook.name, version: playbook.version, fileName: fileName, playbookText: body.playbook,
@@ -135,6 +138,18 @@ extension OperatorHandlers {
         guard case .failure(let planDiagnostics) = Planner.plan(playbook, parameters: [:]) else { return }
         let errors = planDiagnostics.all.filter { $0.isError && $0.code != "missing-parameter" }
         guard errors.isEmpty else { throw invalidPlaybook(diagnostics + errors) }
+    }
+
+    /// A version whose plan (with its defaults) breaks batond's policies could never start: refused
+    /// at push (422), naming each rule. Playbooks that need parameters are checked when a run starts.
+    private func checkPolicies(_ playbook: Playbook) throws(APIError) {
+        guard case .success(let plan) = Planner.plan(playbook, parameters: [:]) else { return }
+        let violations = coordinator.policies.check(plan: plan)
+        guard !violations.isEmpty else { return }
+        throw APIError(
+            .unprocessableContent,
+            "\(playbook.name)@\(playbook.version) breaks \(violations.count) policy rule(s) of this coordinator; nothing was stored",
+            diagnostics: violations.map(\.description))
     }
 
     private static func catalogPath(_ context: OperatorRequestContext) throws(APIError) -> (name: String, version: String) {

@@ -57,7 +57,7 @@ struct GovernanceRunTests {
         try policy.write(toFile: cluster.directory + "/policies/db.yaml", atomically: true, encoding: .utf8)
         try "apiVersion: baton/v1\nkind: RoleBindings\nbindings:\n  alice: [responder, approver]\n".write(
             toFile: cluster.directory + "/roles.yaml", atomically: true, encoding: .utf8)
-        for (name, role) in [("bob", "approver"), ("carol", "approver"), ("root", "admin")] {
+        for (name, role) in [("bob", "approver"), ("carol", "approver"), ("root", "admin"), ("ann", "author")] {
             try cluster.addOperator(name, role: role)
         }
         try cluster.startCoordinator(
@@ -75,6 +75,10 @@ struct GovernanceRunTests {
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("policy rule") && refused.stderr.contains("restore-needs-compat"), "\(refused.stderr)")
         #expect(refused.stderr.contains("application.compat-verified"), "\(refused.stderr)")
+        // Nor can it enter the catalog: it could never start here.
+        let pushed = try cluster.batonAs("ann", ["catalog", "push", bad])
+        #expect(pushed.status == 1)
+        #expect(pushed.stderr.contains("breaks 1 policy rule") && pushed.stderr.contains("restore-needs-compat"), "\(pushed.stderr)")
 
         let good = try cluster.writePlaybook("good.yaml", Self.playbook())
         let runID = try cluster.startRun(good, incident: "INC-P", parameters: ["check": "no"])
