@@ -54,7 +54,7 @@ struct PlaybookLintCommand: ParsableCommand {
             case .success(let source):
                 let (playbook, loaded, _) = PlaybookInput.load(source, path: file, modules: modules)
                 var found = loaded
-                if let playbook, !policies.isEmpty { found += Self.policyDiagnostics(playbook, policies, file: file) }
+                if let playbook, let policies { found += Self.policyDiagnostics(playbook, policies, file: file) }
                 diagnostics = found
                 if let playbook, !found.containsErrors {
                     let steps = "\(playbook.steps.count) step\(playbook.steps.count == 1 ? "" : "s")"
@@ -77,7 +77,7 @@ struct PlaybookLintCommand: ParsableCommand {
     }
 
     /// The plan with default parameters against the policies: one error per violation, at its step.
-    static func policyDiagnostics(_ playbook: Playbook, _ policies: [PolicySet], file: String) -> [Diagnostic] {
+    static func policyDiagnostics(_ playbook: Playbook, _ policies: PolicySet, file: String) -> [Diagnostic] {
         let name = PlaybookInput.displayName(file)
         guard case .success(let plan) = Planner.plan(playbook, parameters: [:]) else {
             return [
@@ -86,7 +86,7 @@ struct PlaybookLintCommand: ParsableCommand {
                     message: "policies not checked: the playbook needs parameters to be planned; use baton playbook plan --policy with --param")
             ]
         }
-        return policies.flatMap { $0.check(plan: plan) }.map { violation in
+        return policies.check(plan: plan).map { violation in
             let position = playbook.steps.first { $0.id == violation.step }?.position ?? SourcePosition(line: 1, column: 1)
             return Diagnostic(
                 file: name, line: position.line, column: position.column, severity: .error, code: "policy-violation",

@@ -10,22 +10,22 @@ struct PolicyOptions: ParsableArguments {
         help: ArgumentHelp("A directory of policy files to check the plan against (repeatable).", valueName: "dir"))
     var directories: [String] = []
 
-    /// Every directory's policies; a broken policy file ends with exit 1 and nothing checked.
-    func load() throws -> [PolicySet] {
-        try directories.map { directory in
-            let (policies, diagnostics) = PolicySet.load(directory: URL(fileURLWithPath: directory))
-            guard let policies else {
-                PlaybookInput.print(diagnostics, to: .err)
-                Console.err("\(directory): the policies could not be loaded; nothing was checked")
-                throw ExitCode(1)
-            }
-            return policies
+    /// The policies of every directory as one set (nil without --policy); a broken policy file ends
+    /// with exit 1 and nothing checked.
+    func load() throws -> PolicySet? {
+        guard !directories.isEmpty else { return nil }
+        let (policies, diagnostics) = PolicySet.load(directories: directories.map { URL(fileURLWithPath: $0) })
+        guard let policies else {
+            PlaybookInput.print(diagnostics, to: .err)
+            Console.err("\(directories.joined(separator: ", ")): the policies could not be loaded; nothing was checked")
+            throw ExitCode(1)
         }
+        return policies
     }
 
     /// What the plan breaks, rule by rule.
     func check(_ plan: Plan) throws -> [PolicyViolation] {
-        try load().flatMap { $0.check(plan: plan) }
+        try load()?.check(plan: plan) ?? []
     }
 
     static func print(_ violations: [PolicyViolation], file: String) {

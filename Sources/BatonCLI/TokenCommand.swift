@@ -1,3 +1,4 @@
+import BatonModel
 import ArgumentParser
 import BatonAPI
 

@@ -24,7 +24,7 @@ public struct BatonPrincipal: Hashable, Sendable, CustomStringConvertible {
     public static let defaultTrustDomain = "baton.local"
 
     /// The operator roles that the CLI accepts when issuing operator certificates.
-    public static let operatorRoles = ["viewer", "responder", "approver", "author", "publisher", "admin"]
+    public static let operatorRoles = OperatorRole.allCases.map(\.rawValue)
 
     static let namePatternDescription = "[a-z0-9][a-z0-9._-]{0,62}"
 

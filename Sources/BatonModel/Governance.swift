@@ -18,7 +18,7 @@ public struct ApprovalRequirement: Hashable, Sendable, Codable, CustomStringConv
     /// The rule id of an `approval:` written on a step (policy rules use their own ids).
     public static let stepRuleID = "approval"
     /// The operator roles an approval may name.
-    public static let knownRoles = ["viewer", "responder", "approver", "author", "publisher", "admin"]
+    public static let knownRoles = OperatorRole.allCases.map(\.rawValue)
 
     public var ruleID: String
     public var roles: [String]
@@ -186,7 +186,7 @@ public struct ApprovalVote: Hashable, Sendable, Codable {
 
     /// Whether the approver may answer `requirement` (`admin` may answer any).
     public func qualifies(for requirement: ApprovalRequirement) -> Bool {
-        roles.contains("admin") || roles.contains(where: requirement.roles.contains)
+        roles.contains(OperatorRole.admin.rawValue) || roles.contains(where: requirement.roles.contains)
     }
 }
 

@@ -1,3 +1,4 @@
+import BatonModel
 import ArgumentParser
 import BatonAPI
 import BatonPolicy
@@ -145,21 +146,13 @@ struct BatondCommand: AsyncParsableCommand {
 extension BatondCommand {
     /// Every --policy directory's rules; any error stops batond before it listens.
     func loadPolicies() throws -> PolicySet {
-        var rules: [PolicyRule] = []
-        for directory in policyDirectories {
-            let (set, diagnostics) = PolicySet.load(directory: URL(fileURLWithPath: directory))
-            guard let set else {
-                throw ValidationError(
-                    "--policy \(directory) has errors; batond does not start with a broken policy:\n"
-                        + diagnostics.map(\.description).joined(separator: "\n"))
-            }
-            rules += set.rules
+        let (set, diagnostics) = PolicySet.load(directories: policyDirectories.map { URL(fileURLWithPath: $0) })
+        guard let set else {
+            throw ValidationError(
+                "--policy \(policyDirectories.joined(separator: ", ")) has errors; batond does not start with a broken policy:\n"
+                    + diagnostics.map(\.description).joined(separator: "\n"))
         }
-        let (merged, duplicates) = (PolicySet(rules: rules), Dictionary(grouping: rules, by: \.id).filter { $0.value.count > 1 })
-        guard duplicates.isEmpty else {
-            throw ValidationError("rule ids are used in more than one --policy directory: \(duplicates.keys.sorted().joined(separator: ", "))")
-        }
-        return merged
+        return set
     }
 
     /// The `--roles` file, or no bindings. A file with any error stops batond before it listens.

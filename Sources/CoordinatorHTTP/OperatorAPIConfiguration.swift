@@ -1,3 +1,4 @@
+import BatonModel
 import BatonAPI
 import NIOSSL
 

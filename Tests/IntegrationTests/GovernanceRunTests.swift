@@ -4,16 +4,9 @@ import Testing
 /// Policies, approvals and overrides through real batond, agents and CLI.
 @Suite(.serialized)
 struct GovernanceRunTests {
-    static let policy = """
-        apiVersion: baton/v1
-        kind: Policy
-        metadata: {name: database-safety}
-        rules:
-          - id: restore-needs-compat
-            kind: require_before
-            message: a database restore needs the application's compatibility verified first
-            step: {tags: [database.restore]}
-            before: {tags: [application.compat-verified]}
+    /// `PolicyPlanTests.policy` (restore-needs-compat) and a rule asking two approvers for every restore.
+    static let policy = PolicyPlanTests.policy + """
+
           - id: two-approvers-for-restore
             kind: require_approval
             message: a restore needs two approvers
