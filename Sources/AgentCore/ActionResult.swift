@@ -16,6 +16,8 @@ public struct ActionResult: Hashable, Sendable {
     public var stdout: String
     /// True when stdout was longer than what `stdout` keeps.
     public var stdoutTruncated: Bool
+    /// What the agent observed stopping a cancelled action (the process group's pids, signals, survivors).
+    public var stopEvidence: [Evidence] = []
 
     /// `stdout` defaults to `stdoutTail` (for callers that keep only one).
     public init(
@@ -41,6 +43,19 @@ public struct ActionResult: Hashable, Sendable {
         if let terminatingSignal { return (.action, "action was killed by signal \(terminatingSignal)") }
         guard let exitCode else { return (.action, "action ended without an exit code") }
         return exitCode == 0 ? nil : (.action, "action exited with code \(exitCode)")
+    }
+
+    /// How the action ended, in a few words (`exit code 0`, `killed by signal 15`, `could not start: …`).
+    public var summary: String {
+        if let spawnError { return "could not start: \(spawnError)" }
+        if let terminatingSignal { return "killed by signal \(terminatingSignal)" }
+        return exitCode.map { "exit code \($0)" } ?? "no exit code"
+    }
+
+    /// How a cancelled action was stopped, from `stopEvidence` (or how it ended, without any).
+    var stopSummary: String {
+        let observed = stopEvidence.map(\.observed)
+        return observed.isEmpty ? "the action \(summary)" : observed.joined(separator: "; ")
     }
 
     static func describe(milliseconds: Int64) -> String {

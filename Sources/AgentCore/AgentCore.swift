@@ -18,6 +18,8 @@ public struct AgentCore: Sendable {
         case reconcileRequested([AttemptKey])
         /// The agent is shutting down and gave up on this attempt; its action was stopped mid-way.
         case abandoned(AttemptKey, now: Instant)
+        /// The coordinator asks to stop an attempt (its run was aborted).
+        case cancelRequested(CancelRequest, now: Instant)
     }
 
     public enum Effect: Hashable, Sendable {
@@ -36,20 +38,25 @@ public struct AgentCore: Sendable {
         case reconcileReply([AttemptKey: AttemptState])
         /// Kill a process group left over from before a restart.
         case killProcessGroup(Int32)
+        /// Stop the attempt's work: its action's process group (SIGTERM, then SIGKILL after the grace) or
+        /// its probes. A stopped action still ends in `actionFinished`.
+        case stop(AttemptKey)
     }
 
-    private enum Attempt: Sendable {
+    enum Attempt: Sendable {
         case checkingPreconditions(Assignment, startedAt: Instant)
         case running(Assignment, startedAt: Instant, evidence: [Evidence])
         case checkingPostconditions(Assignment, startedAt: Instant, evidence: [Evidence], result: ActionResult?)
         case done(StepReport)
     }
 
-    private var attempts: [AttemptKey: Attempt] = [:]
+    var attempts: [AttemptKey: Attempt] = [:]
     /// Reports recorded but not yet acknowledged, oldest first.
     public private(set) var outbox: [StepReport] = []
     /// The highest coordinator epoch seen; assignments from older epochs are refused.
     public private(set) var epoch: UInt64 = 0
+    /// Actions being stopped because the coordinator cancelled them, with why.
+    var cancelling: [AttemptKey: String] = [:]
 
     public init() {}
 
@@ -89,6 +96,8 @@ public struct AgentCore: Sendable {
                 assignment, startedAt: startedAt,
                 .unknown("abandoned: the agent shut down while the attempt ran; whether its action took effect is unknown"),
                 evidence: [], result: nil, now: now)
+        case .cancelRequested(let request, let now):
+            return cancel(request, now: now)
         case .reconcileRequested(let keys):
             var states: [AttemptKey: AttemptState] = [:]
             for key in keys {
@@ -197,6 +206,12 @@ public struct AgentCore: Sendable {
 
     private mutating func actionFinished(_ key: AttemptKey, _ result: ActionResult, now: Instant) -> [Effect] {
         guard case .running(let assignment, let startedAt, let evidence) = attempts[key] else { return [] }
+        if let reason = cancelling.removeValue(forKey: key) {
+            let how = result.stopSummary
+            return finish(
+                assignment, startedAt: startedAt, .failed(.cancelled, "cancelled: \(reason); \(how)"),
+                evidence: evidence + result.stopEvidence, result: result, now: now)
+        }
         if let failure = result.failure(timeoutMilliseconds: assignment.timeoutMilliseconds) {
             return finish(
                 assignment, startedAt: startedAt, .failed(failure.kind, failure.reason), evidence: evidence, result: result,
@@ -228,13 +243,13 @@ public struct AgentCore: Sendable {
         return finish(assignment, startedAt: startedAt, verdict, evidence: evidence, result: result, now: now)
     }
 
-    private enum Verdict {
+    enum Verdict {
         case verified([String: String])
         case failed(FailureKind, String)
         case unknown(String)
     }
 
-    private mutating func finish(
+    mutating func finish(
         _ assignment: Assignment, startedAt: Instant, _ verdict: Verdict, evidence: [Evidence], result: ActionResult?,
         now: Instant
     ) -> [Effect] {
@@ -250,7 +265,12 @@ public struct AgentCore: Sendable {
         case .unknown(let reason):
             (report.outcome, report.reason) = (.unknown, reason)
         }
-        attempts[assignment.key] = .done(report)
+        return recordDone(report)
+    }
+
+    /// The attempt is over: keep its report until acknowledged, and send it.
+    mutating func recordDone(_ report: StepReport) -> [Effect] {
+        attempts[report.key] = .done(report)
         outbox.append(report)
         return [.record(report), .send(report)]
     }

@@ -45,6 +45,10 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "On SIGTERM, how long steps in flight may run on before they are abandoned (killed, reported unknown).")
     var drainTimeoutMs: Int64 = 10_000
 
+    @Option(
+        help: "When a step is cancelled (run aborted) or times out, how long its process group has between SIGTERM and SIGKILL, in milliseconds.")
+    var killGraceMs: Int64 = 5_000
+
     @Option(help: "Longest wait between reconnect attempts, in milliseconds (exponential backoff with full jitter up to this).")
     var reconnectMaxMs: Int64 = 5_000
 
@@ -62,6 +66,9 @@ struct AgentCommand: AsyncParsableCommand {
         }
         guard let keyPath = key ?? environment["BATON_AGENT_KEY"] else {
             throw ValidationError("missing --key (or BATON_AGENT_KEY)")
+        }
+        guard (0...3_600_000).contains(killGraceMs) else {
+            throw ValidationError("--kill-grace-ms \(killGraceMs): expected 0 to 3600000 milliseconds")
         }
         let (host, port): (String, Int)
         do { (host, port) = try HostPort.parse(coordinator, option: "--coordinator") } catch { throw ValidationError("\(error)") }
@@ -83,7 +90,7 @@ struct AgentCommand: AsyncParsableCommand {
         let configuration = AgentConfiguration(
             coordinatorHost: host, coordinatorPort: port, serverHostname: serverName ?? (isIPAddress ? nil : host),
             tls: tls, agentVersion: AgentVersion.current, labels: labelMap,
-            reconnectBackoffMaximumMilliseconds: reconnectMaxMs, stateDirectory: stateDir)
+            reconnectBackoffMaximumMilliseconds: reconnectMaxMs, stateDirectory: stateDir, killGraceMilliseconds: killGraceMs)
 
         DescriptorHygiene.closeInheritedDescriptorsOnExec()
         var logger = Logger(label: "baton-agent")

@@ -15,14 +15,17 @@ public struct AgentConfiguration: Sendable {
     public var connectTimeoutMilliseconds: Int64
     /// Where the agent's journal lives; nil keeps it in memory only (tests).
     public var stateDirectory: String?
+    /// How long a process group has between SIGTERM and SIGKILL when its step is cancelled or times out.
+    public var killGraceMilliseconds: Int64
 
     public init(
         coordinatorHost: String, coordinatorPort: Int, serverHostname: String?, tls: TLSConfiguration,
         agentVersion: String, labels: [String: String] = [:], reconnectBackoffMilliseconds: Int64 = 100,
         reconnectBackoffMaximumMilliseconds: Int64 = 5_000, connectTimeoutMilliseconds: Int64 = 5_000,
-        stateDirectory: String? = nil
+        stateDirectory: String? = nil, killGraceMilliseconds: Int64 = 5_000
     ) {
         self.stateDirectory = stateDirectory
+        self.killGraceMilliseconds = killGraceMilliseconds
         self.coordinatorHost = coordinatorHost
         self.coordinatorPort = coordinatorPort
         self.serverHostname = serverHostname

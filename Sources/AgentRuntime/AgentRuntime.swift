@@ -16,7 +16,7 @@ public actor AgentRuntime {
 
     private let configuration: AgentConfiguration
     private let logger: Logger
-    private let runner = ProcessRunner()
+    private let runner: ProcessRunner
     private let probes: ProbeEvaluator
     private var core = AgentCore()
     private var session: AsyncStream<Baton_V1_Envelope>.Continuation?
@@ -24,6 +24,10 @@ public actor AgentRuntime {
     private var draining = false
     private var stopRequested = false
     private var currentChannel: (any Channel)?
+    /// The process group of each running action, set the moment it is spawned (from the runner's thread).
+    private let processGroups = ExecLocked<[AttemptKey: Int32]>([:])
+    /// Actions being stopped on the coordinator's cancel: the members of their process group when signalled.
+    private var stopping: [AttemptKey: [ProcessGroupMember]] = [:]
     /// The identity the coordinator read from this agent's certificate, once welcomed.
     public private(set) var identity: AgentIdentity?
 
@@ -33,6 +37,7 @@ public actor AgentRuntime {
     public init(configuration: AgentConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        runner = ProcessRunner(killGraceMilliseconds: configuration.killGraceMilliseconds)
         probes = ProbeEvaluator(runner: runner)
         journal = try configuration.stateDirectory.map { try AgentJournal(directory: $0) }
     }
@@ -184,7 +189,9 @@ public actor AgentRuntime {
             let keys = try query.attempts.map { try $0.model() }
             apply(core.handle(.reconcileRequested(keys)))
         case .cancel(let cancel):
-            logger.notice("coordinator cancelled \(cancel.runID)/\(cancel.stepID)#\(cancel.attempt): \(cancel.reason)")
+            let request = try cancel.model()
+            logger.notice("coordinator cancels \(request.key): \(request.reason)")
+            apply(core.handle(.cancelRequested(request, now: WallClock.now())))
         case .heartbeat, .welcome:
             break
         case .reject(let reject):
@@ -217,15 +224,17 @@ public actor AgentRuntime {
                 action.env.merge(context) { own, _ in own }
                 let journal = self.journal
                 let logger = self.logger
+                let groups = processGroups
                 work[key] = Task {
                     let result = await ActionExecution.run(
                         action, timeoutMilliseconds: timeout, runner: runner,
                         onSpawn: { processGroup in
+                            groups.withLock { $0[key] = processGroup }
                             do { try journal?.append(.started(key, processGroup: processGroup), durable: false) } catch {
                                 logger.error("cannot journal the process group of \(key): \(error)")
                             }
                         })
-                    self.finished(key, .actionFinished(key, result, now: WallClock.now()))
+                    await self.actionEnded(key, result)
                 }
             case .record(let report):
                 journalOrDie(.completed(report))
@@ -250,6 +259,13 @@ public actor AgentRuntime {
                 }
             case .refuse(let key, let reason):
                 logger.warning("refused assignment \(key): \(reason)")
+            case .stop(let key):
+                if let group = processGroups.withLock({ $0[key] }) {
+                    stopping[key] = ProcessGroupScan.members(of: group)
+                    logger.notice("stopping \(key): process group \(group), pids \(stopping[key]!.map(\.pid))")
+                }
+                // Cancelling the task stops the process group: SIGTERM, then SIGKILL after the grace.
+                work[key]?.cancel()
             }
         }
     }
@@ -264,6 +280,21 @@ public actor AgentRuntime {
             logger.critical("agent journal write failed, stopping: \(error)")
             fatalError("agent journal write failed: \(error)")
         }
+    }
+
+    /// An action's process ended; for a cancelled one, what was stopped and whether anything of it is left.
+    private func actionEnded(_ key: AttemptKey, _ result: ActionResult) async {
+        var result = result
+        let group = processGroups.withLock { $0.removeValue(forKey: key) }
+        if let group, let members = stopping.removeValue(forKey: key) {
+            let survivors = await ProcessGroupScan.survivors(of: group, waitingUpToMilliseconds: 1_000)
+            result.stopEvidence = [
+                ProcessGroupScan.evidence(
+                    group: group, signalled: members, survivors: survivors, graceMilliseconds: runner.killGraceMilliseconds,
+                    leader: result.summary, at: WallClock.now())
+            ]
+        }
+        finished(key, .actionFinished(key, result, now: WallClock.now()))
     }
 
     private func finished(_ key: AttemptKey, _ event: AgentCore.Event) {

@@ -152,8 +152,9 @@ public struct RunView: Codable, Sendable, Hashable {
         self.steps = steps
     }
 
-    /// Nothing more happens without an operator: succeeded, failed, rolled back or blocked.
-    public var isFinished: Bool { phase != "running" && phase != "rolling-back" }
+    /// Nothing more happens without an operator: succeeded, failed, rolled back, aborted or blocked (a paused
+    /// run is not finished: it goes on when resumed).
+    public var isFinished: Bool { phase != "running" && phase != "rolling-back" && phase != "paused" }
 }
 
 /// `GET /v1/runs/{id}/rollback-plan`: the compensating steps that run (or would run now), in order.

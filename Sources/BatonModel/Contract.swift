@@ -147,6 +147,12 @@ public enum FailureKind: String, Hashable, Sendable, Codable, CaseIterable {
     case postcondition
     /// A declared output was missing or not of its type.
     case output
+    /// An operator stopped the attempt (`baton run abort`): its process group was killed. Never retried
+    /// on its own; `baton run retry` starts a new attempt.
+    case cancelled
+
+    /// The kinds a playbook's `retries.on` may name (a cancelled attempt is never retried on its own).
+    public static var retryable: [FailureKind] { allCases.filter { $0 != .cancelled } }
 }
 
 /// `retries: 3` or `retries: {count: 3, backoff: 1s, max_backoff: 30s, on: [action, timeout]}`.

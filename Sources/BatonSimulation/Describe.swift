@@ -45,6 +45,8 @@ enum Describe {
             return "operatorDecided \(runID)/\(step) \(vote.decision.rawValue) by \(vote.approver)"
         case .operatorOverrode(let runID, let step, let override, _):
             return "operatorOverrode \(runID)/\(step) \(override.kind.rawValue) by \(override.principal)"
+        case .operatorControlled(let runID, let command, let principal, _):
+            return "operatorControlled \(runID) \(command.name) by \(principal)"
         }
     }
 
@@ -56,6 +58,7 @@ enum Describe {
         case .acknowledge(let agent, let key): return "ack \(key) -> \(agent)"
         case .refuseReport(let agent, let key, let reason): return "refuse report \(key) from \(agent): \(reason)"
         case .refuseCommand(let reason): return "refuse command: \(reason)"
+        case .cancel(let agent, let request): return "cancel \(request.key) -> \(agent)"
         }
     }
 
@@ -70,6 +73,7 @@ enum Describe {
         case .reportAcknowledged(let key): return "ack \(key)"
         case .abandoned(let key, _): return "abandoned \(key)"
         case .reconcileRequested(let keys): return "reconcile? \(keys.map(\.description).joined(separator: ","))"
+        case .cancelRequested(let request, _): return "cancel? \(request.key)"
         }
     }
 
@@ -84,6 +88,7 @@ enum Describe {
         case .refuse(let key, let reason): return "refuse \(key): \(reason)"
         case .reconcileReply(let states): return "reconcile reply \(attemptStates(states))"
         case .killProcessGroup(let group): return "kill process group \(group)"
+        case .stop(let key): return "stop \(key)"
         }
     }
 
@@ -103,6 +108,7 @@ enum Describe {
         case .assignment(let assignment): return "assignment \(assignment.key)"
         case .acknowledge(let key): return "ack \(key)"
         case .reconcile(let keys): return "reconcile? \(keys.map(\.description).joined(separator: ","))"
+        case .cancel(let request): return "cancel \(request.key)"
         }
     }
 

@@ -102,6 +102,11 @@ extension Simulation {
             if let killed = world.kill(processGroup: group) {
                 log("  world: killed \(killed.key) (process group \(group), left over on \(killed.agent))")
             }
+        case .stop(let key):
+            // The process group gets SIGTERM: the action ends now (its core reports it cancelled).
+            if let execution = world.execution(of: key), execution.state == .running {
+                queue.schedule(.actionDone(execution: execution.id), at: now + 1)
+            }
         }
     }
 

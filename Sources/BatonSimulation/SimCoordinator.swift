@@ -144,6 +144,9 @@ extension Simulation {
             if let finding = checker.checkAcknowledgement(key, to: agent) { fail(finding) }
             guard let index = agentIndex[agent], let session = coordinator.sessions[index] else { return }
             send(.acknowledge(key), to: index, session: session)
+        case .cancel(let agent, let request):
+            guard let index = agentIndex[agent], let session = coordinator.sessions[index] else { return }
+            send(.cancel(request), to: index, session: session)
         case .refuseReport, .refuseCommand:
             break
         }

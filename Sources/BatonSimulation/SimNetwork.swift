@@ -7,6 +7,7 @@ enum ToAgent: Sendable {
     case assignment(Assignment)
     case acknowledge(AttemptKey)
     case reconcile([AttemptKey])
+    case cancel(CancelRequest)
 }
 
 /// What an agent sends the coordinator within a session (its hello is part of `connect`).
@@ -203,6 +204,7 @@ extension Simulation {
             }
             agentHandle(agent, .reportAcknowledged(key))
         case .reconcile(let keys): agentHandle(agent, .reconcileRequested(keys))
+        case .cancel(let request): agentHandle(agent, .cancelRequested(request, now: instant))
         }
     }
 

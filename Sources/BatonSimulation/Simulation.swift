@@ -237,7 +237,7 @@ public final class Simulation {
                 return
             }
             switch state.phase {
-            case .succeeded, .failed, .rolledBack:
+            case .succeeded, .failed, .rolledBack, .aborted:
                 continue
             case .blocked:
                 let blockedOn = coordinator.journal.last { record in
@@ -250,7 +250,7 @@ public final class Simulation {
                     fail(Finding(.liveness, "run \(run.runID) is blocked on \(blockedOn?.rawValue ?? "?"), which is idempotent or not unknown"))
                     return
                 }
-            case .running, .rollingBack:
+            case .running, .rollingBack, .paused:
                 let steps = state.orderedSteps.map { step in
                     "\(step.id)=\(step.status.rawValue)#\(step.attempt)\(step.agent.map { "@\($0)" } ?? "")"
                 }

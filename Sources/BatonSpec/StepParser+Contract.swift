@@ -93,7 +93,7 @@ extension StepParser {
 
     private func failureKinds(_ node: Node, _ what: String) -> Set<FailureKind>? {
         guard let items = reader.list(node, what) else { return nil }
-        let valid = FailureKind.allCases.map(\.rawValue)
+        let valid = FailureKind.retryable.map(\.rawValue)
         var kinds: Set<FailureKind> = []
         var ok = true
         for item in items {
@@ -101,7 +101,7 @@ extension StepParser {
                 ok = false
                 continue
             }
-            guard let kind = FailureKind(rawValue: text) else {
+            guard let kind = FailureKind(rawValue: text), FailureKind.retryable.contains(kind) else {
                 reader.error(
                     "bad-value",
                     "unknown failure kind '\(text)' in \(what)\(Suggestions.didYouMean(text, in: valid)); valid kinds are \(Suggestions.list(valid, conjunction: "and"))",

@@ -38,6 +38,7 @@ extension Baton_V1_FailureKind {
         case .timeout?: self = .timeout
         case .postcondition?: self = .postcondition
         case .output?: self = .output
+        case .cancelled?: self = .cancelled
         }
     }
 
@@ -50,6 +51,7 @@ extension Baton_V1_FailureKind {
         case .timeout: return .timeout
         case .postcondition: return .postcondition
         case .output: return .output
+        case .cancelled: return .cancelled
         case .UNRECOGNIZED(let value): throw WireError.malformedField("report failure kind \(value) is unknown to this side")
         }
     }

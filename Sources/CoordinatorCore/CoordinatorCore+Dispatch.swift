@@ -51,7 +51,7 @@ extension CoordinatorCore {
         switch status {
         case .pending, .waiting, .awaitingApproval, .retrying:
             break
-        case .dispatched, .verified, .failed, .unknown, .skipped, .awaitingOperator, .denied, .overridden:
+        case .dispatched, .verified, .failed, .unknown, .skipped, .awaitingOperator, .denied, .overridden, .cancelled:
             return .notReady
         }
         // The gate: every need verified or skipped; a need that failed under `continue` skips this step.

@@ -5,7 +5,8 @@ extension CoordinatorCore {
     func openAttempts(of agent: AgentIdentity) -> [AttemptKey] {
         var keys: [AttemptKey] = []
         for runID in table.order {
-            guard let run = runs[runID], !run.phase.isFinished else { continue }
+            // An aborted run's cancelled attempts are still asked about until their agents report them.
+            guard let run = runs[runID], !run.phase.isFinished || run.phase == .aborted else { continue }
             for id in run.order {
                 guard let step = run.steps[id], step.agent == agent else { continue }
                 if step.status == .dispatched || (step.status == .unknown && step.leaseExpired) {
@@ -28,6 +29,7 @@ extension CoordinatorCore {
         reconciling.remove(agent)
         for key in openAttempts(of: agent) {
             guard let run = runs[key.runID], let step = run.steps[key.stepID] else { continue }
+            if let state = states[key], reconcileCancelled(key, state, from: agent, now: now) { continue }
             switch states[key] {
             case .completed(let report)?:
                 receive(report, from: agent, now: now)
@@ -51,7 +53,7 @@ extension CoordinatorCore {
     /// Attempts on agents not heard from within the lease become `unknown`.
     mutating func expireLeases(now: Instant) {
         for runID in table.order {
-            guard let run = runs[runID], run.phase.isActive, !run.inFlight.isEmpty else { continue }
+            guard let run = runs[runID], run.phase.isActive || run.phase == .paused, !run.inFlight.isEmpty else { continue }
             // In `order`, so that expiries are journaled in the same order in every process.
             for id in run.order where run.inFlight[id] != nil {
                 guard let step = run.steps[id], step.status == .dispatched, let agent = step.agent else { continue }

@@ -24,7 +24,8 @@ extension CoordinatorCore {
         guard live, step.attempt == report.attempt, step.agent == agent else {
             return .refuse("attempt \(report.attempt) of \(report.stepID) is not assigned to \(agent)")
         }
-        return .live(step, planned, runActive: run.phase.isActive)
+        // A paused run still gates what finishes in it (retries, failures); it only dispatches nothing new.
+        return .live(step, planned, runActive: run.phase.isActive || run.phase == .paused)
     }
 
     /// Applies a report if it belongs to the live attempt of its step; otherwise refuses it.
@@ -45,6 +46,11 @@ extension CoordinatorCore {
         guard runActive else { return }
 
         let kind = report.failureKind ?? .action
+        if kind == .cancelled, report.outcome == .failed {
+            // Stopped by an abort: nothing follows from it but the rollback that may wait for it.
+            advance(report.runID, now: now)
+            return
+        }
         switch report.outcome {
         case .verified:
             if let parent = step.parent { concludeIfDone(report.runID, parent, now: now) }

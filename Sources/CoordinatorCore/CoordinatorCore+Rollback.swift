@@ -34,7 +34,8 @@ extension CoordinatorCore {
             let plan = run.compensationPlan
             record(runID, now, .compensationPlanned(steps: plan))
             if plan.isEmpty {
-                record(runID, now, .runFinished(phase: .failed, reason: "\(run.reason); nothing to roll back"))
+                let phase: RunPhase = run.abortedBy == nil ? .failed : .aborted
+                record(runID, now, .runFinished(phase: phase, reason: "\(run.reason); nothing to roll back"))
                 return
             }
             advanceCompensation(runID, now: now)
@@ -60,6 +61,8 @@ extension CoordinatorCore {
             return
         }
         let undone = compensation.map { ($0.undoes ?? $0).rawValue }.joined(separator: ", ")
-        record(runID, now, .runFinished(phase: .rolledBack, reason: "\(run.reason); rolled back \(undone)"))
+        // An operator's abort ends aborted (the rollback was its first part); a failure's rollback ends rolled-back.
+        let phase: RunPhase = run.abortedBy == nil ? .rolledBack : .aborted
+        record(runID, now, .runFinished(phase: phase, reason: "\(run.reason); rolled back \(undone)"))
     }
 }

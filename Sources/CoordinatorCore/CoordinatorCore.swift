@@ -25,6 +25,8 @@ public struct CoordinatorCore: Sendable {
         case operatorDecided(RunID, StepID, vote: ApprovalVote, now: Instant)
         /// An operator overrode a step (`baton run override`).
         case operatorOverrode(RunID, StepID, override: StepOverride, now: Instant)
+        /// An operator aborted, paused, resumed or retried a run (`baton run abort|pause|resume|retry`).
+        case operatorControlled(RunID, RunCommand, principal: String, now: Instant)
     }
 
     public enum Effect: Hashable, Sendable {
@@ -40,6 +42,8 @@ public struct CoordinatorCore: Sendable {
         case refuseReport(AgentIdentity, AttemptKey, reason: String)
         /// An operator's command was refused; nothing changed.
         case refuseCommand(reason: String)
+        /// Ask the agent to stop this attempt (kill its process group) and report it cancelled.
+        case cancel(AgentIdentity, CancelRequest)
     }
 
     /// The coordinator's epoch: rises on every start; agents refuse assignments from older epochs.
@@ -117,6 +121,8 @@ public struct CoordinatorCore: Sendable {
             decide(runID, stepID, vote, now: now)
         case .operatorOverrode(let runID, let stepID, let override, let now):
             overrideStep(runID, stepID, override, now: now)
+        case .operatorControlled(let runID, let command, let principal, let now):
+            control(runID, command, by: principal, now: now)
         }
         return effects
     }

@@ -11,9 +11,15 @@ public enum RunPhase: String, Hashable, Sendable, Codable {
     case rollingBack = "rolling-back"
     /// A step failed and every compensating step was verified.
     case rolledBack = "rolled-back"
+    /// An operator paused the run (`baton run pause`): nothing new is dispatched until it is resumed;
+    /// steps in flight finish and are gated as usual.
+    case paused
+    /// An operator aborted the run (`baton run abort`): attempts in flight were cancelled, nothing new
+    /// starts. With `--rollback` the compensation of verified steps ran first. `baton run retry` reopens it.
+    case aborted
 
-    /// Nothing more will happen in the run.
-    public var isFinished: Bool { self == .succeeded || self == .failed || self == .rolledBack }
+    /// Nothing more will happen in the run (unless an operator retries a failed or aborted run).
+    public var isFinished: Bool { self == .succeeded || self == .failed || self == .rolledBack || self == .aborted }
     /// Steps may be dispatched.
     public var isActive: Bool { self == .running || self == .rollingBack }
 }
@@ -58,6 +64,21 @@ public enum RunEvent: Hashable, Sendable, Codable {
     case approvalTimedOut(step: StepID, ruleID: String, action: ApprovalTimeoutAction)
     /// An operator overrode the step; the run is no longer fully automated.
     case stepOverridden(step: StepID, override: StepOverride)
+    /// An operator paused the run: no new dispatch until `runResumed`.
+    case runPaused(by: String, reason: String)
+    case runResumed(by: String, reason: String)
+    /// An operator aborted the run. Without `rollback` a `runFinished(aborted)` follows at once; with it
+    /// the run rolls back its verified steps first, then finishes `aborted`.
+    case runAborted(by: String, reason: String, rollback: Bool)
+    /// The coordinator asked the attempt's agent to stop it; the step stays in flight until the agent
+    /// reports (failure kind `cancelled`).
+    case stepCancelRequested(step: StepID, attempt: Int, agent: AgentIdentity, reason: String)
+    /// A step with no attempt running anywhere was cancelled (a scheduled retry, a fanned-out step whose
+    /// hosts are cancelled, an attempt its agent never received).
+    case stepCancelled(step: StepID, reason: String)
+    /// An operator retried the run: these steps (plan steps or fan-out hosts) run again as new attempts;
+    /// a failed, blocked or aborted run is running again. The plan (and its hash) is unchanged.
+    case runRetried(by: String, reason: String, steps: [StepID])
 
     /// A short stable name for the event (`step-dispatched`), for storage and display.
     public var kind: String {
@@ -83,13 +104,20 @@ public enum RunEvent: Hashable, Sendable, Codable {
         case .approvalRecorded: return "approval-recorded"
         case .approvalTimedOut: return "approval-timed-out"
         case .stepOverridden: return "step-overridden"
+        case .runPaused: return "run-paused"
+        case .runResumed: return "run-resumed"
+        case .runAborted: return "run-aborted"
+        case .stepCancelRequested: return "step-cancel-requested"
+        case .stepCancelled: return "step-cancelled"
+        case .runRetried: return "run-retried"
         }
     }
 
     /// The step the event is about, if any.
     public var stepID: StepID? {
         switch self {
-        case .runStarted, .runFinished, .compensationPlanned: return nil
+        case .runStarted, .runFinished, .compensationPlanned, .runPaused, .runResumed, .runAborted, .runRetried: return nil
+        case .stepCancelRequested(let step, _, _, _), .stepCancelled(let step, _): return step
         case .stepSkipped(let step, _), .stepAwaitingOperator(let step, _), .stepCompletedByOperator(let step, _, _),
             .stepFannedOut(let step, _), .stepConcluded(let step, _, _), .rollbackRequested(let step, _):
             return step
@@ -156,7 +184,23 @@ public enum RunEvent: Hashable, Sendable, Codable {
         case .stepOverridden(_, let override):
             let evidence = override.evidence.isEmpty ? "" : " (evidence: \(override.evidence))"
             return "override \(override.kind.rawValue) by \(override.principal): \(override.reason)\(evidence)"
+        case .runPaused(let by, let reason):
+            return "paused by \(by)\(Self.because(reason))"
+        case .runResumed(let by, let reason):
+            return "resumed by \(by)\(Self.because(reason))"
+        case .runAborted(let by, let reason, let rollback):
+            return "aborted by \(by)\(Self.because(reason))\(rollback ? "; rolling back verified steps first" : "")"
+        case .stepCancelRequested(_, let attempt, let agent, let reason):
+            return "cancelling attempt \(attempt) on \(agent): \(reason)"
+        case .stepCancelled(_, let reason):
+            return "cancelled: \(reason)"
+        case .runRetried(let by, let reason, let steps):
+            return "retry by \(by)\(Self.because(reason)): new attempt of \(steps.map(\.rawValue).joined(separator: ", "))"
         }
+    }
+
+    private static func because(_ reason: String) -> String {
+        reason.allSatisfy(\.isWhitespace) ? "" : ": \(reason)"
     }
 }
 

@@ -24,6 +24,9 @@ public enum StepStatus: String, Hashable, Sendable, Codable {
     case denied
     /// Failed or unknown, and an operator let the run go past it (`force-past-failure`): not verified.
     case overridden
+    /// An operator aborted the run while the step ran (its process group was killed) or was scheduled.
+    /// Never passes a gate; `baton run retry` runs it again.
+    case cancelled
 
     /// Whether steps that need this one may start.
     public var letsDependentsStart: Bool { self == .verified || self == .skipped || self == .overridden }
@@ -49,6 +52,8 @@ public struct StepState: Hashable, Sendable {
     private var boxedReport: OutOfLine<StepReport>?
     /// True while the outcome is unknown because the agent's lease lapsed (awaiting reconciliation).
     public var leaseExpired: Bool = false
+    /// The coordinator asked the agent to stop the current attempt; its report has not come yet.
+    public var cancelRequested: Bool = false
     /// For a fan-out child: the step it belongs to and the only agent that may run it.
     public var parent: StepID?
     public var pinnedAgent: AgentIdentity?
@@ -141,6 +146,8 @@ public struct RunState: Hashable, Sendable {
     public var blockedBy: StepID?
     /// False once any operator override changed the course of the run.
     public var automated = true
+    /// Who aborted the run (while it is aborted, or rolling back because of the abort).
+    public var abortedBy: String?
     /// The agent of every step now `dispatched` with an agent (kept by `apply`, so that counting the
     /// load of agents does not walk every step of every run).
     public private(set) var inFlight: [StepID: AgentIdentity] = [:]
@@ -199,6 +206,12 @@ public struct RunState: Hashable, Sendable {
             inFlight[id] = step.status == .dispatched ? step.agent : nil
         }
         switch record.event {
+        case .runRetried(_, _, let ids):
+            // A retried fan-out host reopens its parent too.
+            for id in ids + ids.compactMap({ steps[$0]?.parent }) {
+                statuses[id] = steps[id]?.status
+                inFlight[id] = nil
+            }
         case .stepFannedOut(let id, _):
             for child in steps[id]?.children ?? [] where statuses[child] == nil { statuses[child] = .pending }
         case .compensationPlanned(let ids):
@@ -228,10 +241,11 @@ public struct RunState: Hashable, Sendable {
             steps[id]?.lastReport = report
             steps[id]?.finishedAt = record.at
             steps[id]?.leaseExpired = false
+            steps[id]?.cancelRequested = false
             steps[id]?.waitingReason = nil
             switch report.outcome {
             case .verified: steps[id]?.status = .verified
-            case .failed: steps[id]?.status = .failed
+            case .failed: steps[id]?.status = report.failureKind == .cancelled ? .cancelled : .failed
             case .unknown: steps[id]?.status = .unknown
             }
         case .stepRetryScheduled(let id, _, let notBefore, _):
@@ -296,6 +310,8 @@ public struct RunState: Hashable, Sendable {
             finishedAt = record.at
         case .stepDenied, .stepAwaitingApproval, .approvalRecorded, .approvalTimedOut, .stepOverridden:
             applyGovernance(record)
+        case .runPaused, .runResumed, .runAborted, .stepCancelRequested, .stepCancelled, .runRetried:
+            applyControl(record)
         }
     }
 }

@@ -42,6 +42,8 @@ struct OperatorHandlers: Sendable {
             return try await decide(.deny, request, context: context)
         case .overrideStep:
             return try await overrideStep(request, context: context)
+        case .abortRun, .pauseRun, .resumeRun, .retryRun:
+            return try await controlRun(route, request, context: context)
         case .auditQuery:
             return try await auditQuery(request)
         case .auditVerify:

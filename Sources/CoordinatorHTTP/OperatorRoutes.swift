@@ -16,6 +16,10 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
     case approveStep
     case denyStep
     case overrideStep
+    case abortRun
+    case pauseRun
+    case resumeRun
+    case retryRun
     case auditQuery
     case auditVerify
     case catalogPush
@@ -31,7 +35,7 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
     public var method: HTTPRequest.Method {
         switch self {
         case .startRun, .completeStep, .approveStep, .denyStep, .overrideStep, .catalogPush, .catalogPublish,
-            .catalogDeprecate, .catalogRetire, .createToken, .revokeToken:
+            .catalogDeprecate, .catalogRetire, .createToken, .revokeToken, .abortRun, .pauseRun, .resumeRun, .retryRun:
             .post
         case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan, .auditQuery, .auditVerify,
             .catalogList, .catalogShow, .listTokens:
@@ -51,6 +55,10 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         case .approveStep: "/v1/runs/{id}/steps/{step}/approve"
         case .denyStep: "/v1/runs/{id}/steps/{step}/deny"
         case .overrideStep: "/v1/runs/{id}/steps/{step}/override"
+        case .abortRun: "/v1/runs/{id}/abort"
+        case .pauseRun: "/v1/runs/{id}/pause"
+        case .resumeRun: "/v1/runs/{id}/resume"
+        case .retryRun: "/v1/runs/{id}/retry"
         case .auditQuery: "/v1/audit"
         case .auditVerify: "/v1/audit/verify"
         case .catalogPush, .catalogList: "/v1/catalog"
@@ -70,7 +78,8 @@ public enum OperatorRoute: String, CaseIterable, Sendable, CustomStringConvertib
         case .health, .listRuns, .getRun, .runJournal, .listAgents, .rollbackPlan, .auditQuery, .catalogList,
             .catalogShow:
             .viewer
-        case .startRun, .completeStep: .responder
+        // Retrying a step that requires an approval also needs `approver` (checked by the handler).
+        case .startRun, .completeStep, .abortRun, .pauseRun, .resumeRun, .retryRun: .responder
         case .approveStep, .denyStep: .approver
         case .catalogPush: .author
         case .catalogPublish, .catalogDeprecate, .catalogRetire: .publisher

@@ -13,6 +13,11 @@ enum RequestInput {
         guard buffer.readableBytes > 0 else {
             throw APIError.badRequest("the request body is empty; expected a JSON \(T.self) object")
         }
+        return try decodeJSON(type, from: buffer)
+    }
+
+    /// Decodes a collected body; a decoding failure is a 400 naming the field.
+    static func decodeJSON<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {

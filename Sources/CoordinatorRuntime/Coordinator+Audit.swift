@@ -57,7 +57,7 @@ enum AuditTrail {
                 refused.detail = reason
                 refused.incident = refused.run.flatMap(incidentOf)
                 entries.append(refused)
-            case .assign, .acknowledge, .reconcile:
+            case .assign, .acknowledge, .reconcile, .cancel:
                 break
             }
         }
@@ -97,6 +97,22 @@ enum AuditTrail {
         case .stepLeaseExpired(_, let attempt, let agent, _), .stepReconciled(_, let attempt, let agent, _):
             entry.attempt = attempt
             entry.agent = agent.name
+        case .runAborted(let by, _, _):
+            entry.actor = by
+            entry.action = "run.abort"
+        case .runPaused(let by, _):
+            entry.actor = by
+            entry.action = "run.pause"
+        case .runResumed(let by, _):
+            entry.actor = by
+            entry.action = "run.resume"
+        case .runRetried(let by, _, _):
+            entry.actor = by
+            entry.action = "run.retry"
+        case .stepCancelRequested(_, let attempt, let agent, _):
+            entry.action = "step.cancel"
+            entry.attempt = attempt
+            entry.agent = agent.name
         default:
             break
         }
@@ -115,6 +131,8 @@ enum AuditTrail {
             return AuditEntry(at: now, actor: vote.principal, action: action, outcome: .refused, run: run, step: step)
         case .operatorOverrode(let run, let step, let override, _):
             return AuditEntry(at: now, actor: override.principal, action: "step.override", outcome: .refused, run: run, step: step)
+        case .operatorControlled(let run, let command, let principal, _):
+            return AuditEntry(at: now, actor: principal, action: "run.\(command.name)", outcome: .refused, run: run)
         default:
             // A command this code does not know by name: recorded under the event's case name.
             let name = Mirror(reflecting: event).children.first?.label ?? "\(event)".prefix { $0 != "(" }.description

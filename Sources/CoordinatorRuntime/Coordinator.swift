@@ -140,6 +140,11 @@ public actor Coordinator {
                 logger.warning("refused report \(key) from \(agent): \(reason)")
             case .refuseCommand(let reason):
                 logger.notice("refused operator command: \(reason)")
+            case .cancel(let agent, let request):
+                var envelope = Baton_V1_Envelope()
+                envelope.cancel = Baton_V1_Cancel(request)
+                agents[agent]?.session?.send(envelope)
+                logger.notice("cancelling \(request.key) on \(agent)")
             }
         }
         return effects
@@ -167,6 +172,12 @@ public actor Coordinator {
     /// Records an approval or denial; throws the core's refusal (what is wrong) if it does not count.
     public func decide(_ runID: RunID, _ stepID: StepID, vote: ApprovalVote) async throws {
         let effects = try await submit(.operatorDecided(runID, stepID, vote: vote, now: WallClock.now()))
+        for case .refuseCommand(let reason) in effects { throw CoordinatorError(message: reason) }
+    }
+
+    /// Aborts, pauses, resumes or retries a run; throws the core's refusal (what is wrong) if it does not apply.
+    public func control(_ runID: RunID, _ command: RunCommand, by principal: String) async throws {
+        let effects = try await submit(.operatorControlled(runID, command, principal: principal, now: WallClock.now()))
         for case .refuseCommand(let reason) in effects { throw CoordinatorError(message: reason) }
     }
 

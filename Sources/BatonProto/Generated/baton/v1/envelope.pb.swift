@@ -170,6 +170,9 @@ public nonisolated enum Baton_V1_FailureKind: SwiftProtobuf.Enum, Swift.CaseIter
 
   /// A declared output was missing or not of its type.
   case output // = 5
+
+  /// An operator stopped the attempt (the run was aborted); its process group was killed.
+  case cancelled // = 6
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -184,6 +187,7 @@ public nonisolated enum Baton_V1_FailureKind: SwiftProtobuf.Enum, Swift.CaseIter
     case 3: self = .timeout
     case 4: self = .postcondition
     case 5: self = .output
+    case 6: self = .cancelled
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -196,6 +200,7 @@ public nonisolated enum Baton_V1_FailureKind: SwiftProtobuf.Enum, Swift.CaseIter
     case .timeout: return 3
     case .postcondition: return 4
     case .output: return 5
+    case .cancelled: return 6
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -208,6 +213,7 @@ public nonisolated enum Baton_V1_FailureKind: SwiftProtobuf.Enum, Swift.CaseIter
     .timeout,
     .postcondition,
     .output,
+    .cancelled,
   ]
 
 }
@@ -1069,7 +1075,7 @@ nonisolated extension Baton_V1_Phase: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Baton_V1_FailureKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0FAILURE_KIND_UNSPECIFIED\0\u{1}FAILURE_KIND_PRECONDITION\0\u{1}FAILURE_KIND_ACTION\0\u{1}FAILURE_KIND_TIMEOUT\0\u{1}FAILURE_KIND_POSTCONDITION\0\u{1}FAILURE_KIND_OUTPUT\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0FAILURE_KIND_UNSPECIFIED\0\u{1}FAILURE_KIND_PRECONDITION\0\u{1}FAILURE_KIND_ACTION\0\u{1}FAILURE_KIND_TIMEOUT\0\u{1}FAILURE_KIND_POSTCONDITION\0\u{1}FAILURE_KIND_OUTPUT\0\u{1}FAILURE_KIND_CANCELLED\0")
 }
 
 nonisolated extension Baton_V1_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
