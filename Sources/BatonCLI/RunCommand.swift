@@ -18,6 +18,9 @@ struct RunCommand: AsyncParsableCommand {
               baton run approve r-000001-3f2a restore-db --reason "backup verified"
               baton run override r-000001-3f2a restore-db --skip --reason "restored by hand"
               baton run rollback-plan r-000001-3f2a
+              baton run abort r-000001-3f2a --reason "making it worse" [--rollback]
+              baton run pause r-000001-3f2a / baton run resume r-000001-3f2a
+              baton run retry r-000001-3f2a --step restart-web --failed-targets
 
             Exit status: 0 on success; 1 when the run failed (or was rolled back) or the coordinator refused the request; \
             2 when the coordinator cannot be reached or fails.
@@ -25,7 +28,8 @@ struct RunCommand: AsyncParsableCommand {
         subcommands: [
             RunStartCommand.self, RunListCommand.self, RunStatusCommand.self, RunWatchCommand.self,
             RunCompleteStepCommand.self, RunApproveCommand.self, RunDenyCommand.self, RunOverrideCommand.self,
-            RunRollbackPlanCommand.self,
+            RunRollbackPlanCommand.self, RunAbortCommand.self, RunPauseCommand.self, RunResumeCommand.self,
+            RunRetryCommand.self,
         ]
     )
 }

@@ -30,8 +30,9 @@ struct RunListCommand: AsyncParsableCommand {
     @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
     func validate() throws {
-        if let phase, !["running", "blocked", "succeeded", "failed"].contains(phase) {
-            throw ValidationError("--phase \(phase): expected running, blocked, succeeded or failed")
+        let phases = ["running", "blocked", "paused", "succeeded", "failed", "aborted", "rolling-back", "rolled-back"]
+        if let phase, !phases.contains(phase) {
+            throw ValidationError("--phase \(phase): expected one of \(phases.joined(separator: ", "))")
         }
     }
 

@@ -37,10 +37,10 @@ enum RunViewText {
         return table.render()
     }
 
-    /// For each failed (or unknown) step: the evidence and the tail of stderr.
+    /// For each failed, unknown or cancelled step: the evidence and the tail of stderr.
     static func failures(_ run: RunView) -> [String] {
         var lines: [String] = []
-        for step in run.steps where step.status == "failed" || step.status == "unknown" {
+        for step in run.steps where ["failed", "unknown", "cancelled"].contains(step.status) {
             var title = "\(step.status) step \(Console.styled(step.id, .bold)) (attempt \(step.attempt)"
             if let exitCode = step.exitCode { title += ", exit code \(exitCode)" }
             title += ")"
@@ -87,7 +87,7 @@ enum RunViewText {
     static func style(phase: String) -> Console.Style? {
         switch phase {
         case "succeeded": return .green
-        case "failed": return .red
+        case "failed", "aborted": return .red
         case "running", "rolling-back": return .cyan
         case "rolled-back": return .magenta
         default: return .yellow
@@ -99,7 +99,7 @@ enum RunViewText {
         case "verified": return .green
         case "failed": return .red
         case "unknown", "retrying", "awaiting-operator", "awaiting-approval", "overridden": return .yellow
-        case "denied": return .red
+        case "denied", "cancelled": return .red
         case "dispatched": return .cyan
         case "skipped": return .dim
         default: return nil
