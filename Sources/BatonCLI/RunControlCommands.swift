@@ -65,7 +65,18 @@ struct RunAbortCommand: AsyncParsableCommand {
     }
 }
 
-/// `baton run pause RUN [--reason TEXT]`
+/// `baton run pause RUN [--reason TEXT]` and `baton run resume RUN [--reason TEXT]`: the run, and why.
+struct PauseResumeOptions: ParsableArguments {
+    @OptionGroup var options: RunControlOptions
+
+    @Option(help: "Why (optional; journaled and audited).")
+    var reason: String?
+
+    func send(_ path: String, done: String) async throws {
+        try await options.send(path, PauseRunRequest(reason: reason), done: done)
+    }
+}
+
 struct RunPauseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pause",
@@ -80,17 +91,11 @@ struct RunPauseCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: RunControlOptions
+    @OptionGroup var options: PauseResumeOptions
 
-    @Option(help: "Why (optional; journaled and audited).")
-    var reason: String?
-
-    func run() async throws {
-        try await options.send("pause", PauseRunRequest(reason: reason), done: "paused")
-    }
+    func run() async throws { try await options.send("pause", done: "paused") }
 }
 
-/// `baton run resume RUN [--reason TEXT]`
 struct RunResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
@@ -101,14 +106,9 @@ struct RunResumeCommand: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup var options: RunControlOptions
+    @OptionGroup var options: PauseResumeOptions
 
-    @Option(help: "Why (optional; journaled and audited).")
-    var reason: String?
-
-    func run() async throws {
-        try await options.send("resume", PauseRunRequest(reason: reason), done: "resumed")
-    }
+    func run() async throws { try await options.send("resume", done: "resumed") }
 }
 
 /// `baton run retry RUN [--step ID] [--failed-targets]`

@@ -25,6 +25,15 @@ struct RunControlRunTests {
         try JSONSerialization.jsonObject(with: Data(output.check().stdout.utf8)) as? [String: Any] ?? [:]
     }
 
+    /// Makes a working directory `name` for the playbook's files and writes the playbook whose steps
+    /// `steps(dir)` returns; answers (dir, playbook path).
+    static func playbook(_ cluster: Cluster, _ name: String, steps: (String) -> String) throws -> (dir: String, path: String) {
+        let dir = cluster.directory + "/" + name
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let text = "apiVersion: baton/v1\nkind: Playbook\nmetadata: {name: \(name), version: 1}\nsteps:\n" + steps(dir)
+        return (dir, try cluster.writePlaybook(name + ".yaml", text))
+    }
+
     static func lines(_ path: String) -> Int {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").count
     }
@@ -33,16 +42,9 @@ struct RunControlRunTests {
         try withCluster { cluster in
             try cluster.startCoordinator()
             try cluster.startThreeTiers()
-            let dir = cluster.directory + "/abort"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             // The leader, a child, and a grandchild that ignores SIGTERM (only SIGKILL stops it).
-            let playbook = try cluster.writePlaybook(
-                "abort.yaml",
+            let (dir, playbook) = try Self.playbook(cluster, "abort") { dir in
                 """
-                apiVersion: baton/v1
-                kind: Playbook
-                metadata: {name: long-restore, version: 1}
-                steps:
                   - id: restore
                     tier: database
                     shell: 'sleep 60 & echo $! > "$DIR/child.pid"; (trap "" TERM; sleep 60 & echo $! > "$DIR/stubborn.pid"; wait) & echo $$ > "$DIR/leader.pid"; wait'
@@ -52,7 +54,8 @@ struct RunControlRunTests {
                     tier: application
                     needs: [restore]
                     run: [touch, "\(dir)/after-ran"]
-                """)
+                """
+            }
             let runID = try cluster.startRun(playbook, incident: "INC-ABORT")
             let pidFiles = ["leader", "child", "stubborn"].map { "\(dir)/\($0).pid" }
             try Self.waitForFiles(pidFiles)
@@ -91,15 +94,8 @@ struct RunControlRunTests {
         try withCluster { cluster in
             try cluster.startCoordinator()
             try cluster.startThreeTiers()
-            let dir = cluster.directory + "/pause"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let playbook = try cluster.writePlaybook(
-                "pause.yaml",
+            let (dir, playbook) = try Self.playbook(cluster, "pause") { dir in
                 """
-                apiVersion: baton/v1
-                kind: Playbook
-                metadata: {name: pause, version: 1}
-                steps:
                   - id: drain
                     tier: database
                     shell: 'sleep 1; touch "$DIR/drained"'
@@ -109,7 +105,8 @@ struct RunControlRunTests {
                     tier: application
                     needs: [drain]
                     run: [touch, "\(dir)/restart-started"]
-                """)
+                """
+            }
             let runID = try cluster.startRun(playbook, incident: "INC-PAUSE")
             _ = try cluster.waitForRun(runID) { Self.steps($0)["drain"]?["status"] as? String == "dispatched" }
             let paused = try Self.json(cluster.baton(cluster.operatorArguments(["run", "pause", runID, "--reason", "DBA check", "--format", "json"])))
@@ -137,21 +134,15 @@ struct RunControlRunTests {
                 try cluster.startAgent("web-\(index)", tier: "application", extraArguments: ["--label", "role=web"])
             }
             try cluster.waitForAgents(5)
-            let dir = cluster.directory + "/fan"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let playbook = try cluster.writePlaybook(
-                "fan.yaml",
+            let (dir, playbook) = try Self.playbook(cluster, "fan") { dir in
                 """
-                apiVersion: baton/v1
-                kind: Playbook
-                metadata: {name: restart-web, version: 1}
-                steps:
                   - id: restart
                     tier: application
                     targets: {labels: {role: web}}
                     shell: 'echo "attempt $BATON_ATTEMPT" >> "$DIR/$BATON_AGENT.runs"; [ "$BATON_AGENT" != web-3 ] || [ -f "$DIR/web-3.fixed" ]'
                     env: {DIR: "\(dir)"}
-                """)
+                """
+            }
             let runID = try cluster.startRun(playbook, incident: "INC-FAN")
             let failed = try cluster.waitForRun(runID)
             #expect(failed["phase"] as? String == "failed", "\(failed)")
@@ -175,15 +166,8 @@ struct RunControlRunTests {
         try withCluster { cluster in
             try cluster.startCoordinator()
             try cluster.startThreeTiers()
-            let dir = cluster.directory + "/retry"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let playbook = try cluster.writePlaybook(
-                "retry.yaml",
+            let (dir, playbook) = try Self.playbook(cluster, "retry") { dir in
                 """
-                apiVersion: baton/v1
-                kind: Playbook
-                metadata: {name: retry, version: 1}
-                steps:
                   - id: prepare
                     tier: platform
                     shell: 'echo run >> "$DIR/prepare.runs"'
@@ -196,7 +180,8 @@ struct RunControlRunTests {
                     tier: application
                     needs: [migrate]
                     run: [touch, "\(dir)/announced"]
-                """)
+                """
+            }
             let runID = try cluster.startRun(playbook, incident: "INC-RETRY")
             let failed = try cluster.waitForRun(runID)
             #expect(failed["phase"] as? String == "failed", "\(failed)")
@@ -224,20 +209,14 @@ struct RunControlRunTests {
                 toFile: bindings, atomically: true, encoding: .utf8)
             try cluster.startCoordinator(extraArguments: ["--roles", bindings])
             try cluster.startThreeTiers()
-            let dir = cluster.directory + "/gated"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let playbook = try cluster.writePlaybook(
-                "gated.yaml",
+            let (dir, playbook) = try Self.playbook(cluster, "gated") { dir in
                 """
-                apiVersion: baton/v1
-                kind: Playbook
-                metadata: {name: gated, version: 1}
-                steps:
                   - id: promote
                     tier: database
                     run: [test, -f, "\(dir)/flag"]
                     approval: {roles: [approver], quorum: 1, timeout: 10m}
-                """)
+                """
+            }
             let runID = try cluster.startRun(playbook, incident: "INC-GATE")
             _ = try cluster.waitForRun(runID) { Self.steps($0)["promote"]?["status"] as? String == "awaiting-approval" }
             try cluster.batonAs("carol", ["run", "approve", runID, "promote", "--reason", "ok"]).check()
