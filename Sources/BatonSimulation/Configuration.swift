@@ -21,6 +21,9 @@ public struct FaultRates: Sendable, Hashable, CustomStringConvertible {
     /// Per batch of effects: the process dies part-way through carrying them out
     /// (the coordinator after its journal write, the agent after some of its effects).
     public var midEffectsCrash: Double
+    /// Per simulated second: an operator pauses a running run (and resumes it 0.5 to 4 s later) or,
+    /// one time in four, aborts it. Not a fault, but it races with every fault.
+    public var operatorControl: Double = 0
 
     public init(
         drop: Double, duplicate: Double, reorder: Double, delay: Double, partition: Double, agentCrash: Double,
@@ -44,6 +47,7 @@ public struct FaultRates: Sendable, Hashable, CustomStringConvertible {
             drop: 0.005, duplicate: 0.02, reorder: 0.05, delay: 0.02, partition: 0.015, agentCrash: 0.02,
             coordinatorCrash: 0.015, midEffectsCrash: 0.005)
         rates.agentDrain = 0.005
+        rates.operatorControl = 0.02
         return rates
     }()
 
@@ -58,6 +62,7 @@ public struct FaultRates: Sendable, Hashable, CustomStringConvertible {
             delay: rate(&random, 0.08), partition: rate(&random, 0.04), agentCrash: rate(&random, 0.04),
             coordinatorCrash: rate(&random, 0.03), midEffectsCrash: rate(&random, 0.02))
         rates.agentDrain = rate(&random, 0.02)
+        rates.operatorControl = rate(&random, 0.08)
         return rates
     }
 

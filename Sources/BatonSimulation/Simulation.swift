@@ -16,6 +16,7 @@ enum SimEvent: Sendable {
     case heartbeat(agent: Int, session: Int)
     case probesDone(agent: Int, incarnation: Int, key: AttemptKey, phase: ProbePhase, probes: [Probe])
     case actionDone(execution: Int)
+    case operatorCommand(run: Int, RunCommand)
     case agentCrash(agent: Int, downFor: Int64)
     case agentRestart(agent: Int)
     case agentDrain(agent: Int)
@@ -183,6 +184,7 @@ public final class Simulation {
         case .probesDone(let agent, let incarnation, let key, let phase, let probes):
             probesDone(agent: agent, incarnation: incarnation, key: key, phase: phase, probes: probes)
         case .actionDone(let execution): actionDone(execution)
+        case .operatorCommand(let run, let command): operatorCommand(run, command)
         case .agentCrash(let agent, let downFor): crashAgent(agent, downFor: downFor, reason: "scripted")
         case .agentRestart(let agent): restartAgent(agent)
         case .agentDrain(let agent): drainAgent(agent)
@@ -213,6 +215,7 @@ public final class Simulation {
         if random.chance(rates.coordinatorCrash) {
             crashCoordinator(downFor: random.int64(300...3_000), reason: "fault")
         }
+        if rates.operatorControl > 0, random.chance(rates.operatorControl) { rollOperatorCommand() }
         queue.schedule(.faultRoll, at: now + 1_000)
     }
 
@@ -225,7 +228,7 @@ public final class Simulation {
 
     private var allRunsEnded: Bool {
         guard requestedRuns.count == workload.runs.count else { return false }
-        return workload.runs.allSatisfy { coordinator.durable[$0.runID].map { $0.phase != .running } ?? false }
+        return workload.runs.allSatisfy { coordinator.durable[$0.runID].map { $0.phase != .running && $0.phase != .paused } ?? false }
     }
 
     /// Every run must have ended: succeeded, failed, or blocked on a step that is not idempotent

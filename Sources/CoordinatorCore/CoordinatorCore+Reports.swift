@@ -20,7 +20,10 @@ extension CoordinatorCore {
             // change nothing, so that it leaves the agent's outbox.
             return .duplicate
         }
-        let live = step.status == .dispatched || (step.status == .unknown && step.leaseExpired)
+        // A step journaled cancelled because its agent had not received the attempt may still hear of it
+        // (the agent records the cancel, or a delayed assignment ran after all): the agent's report wins.
+        let cancelledUnseen = step.status == .cancelled && step.lastReport?.key != report.key
+        let live = step.status == .dispatched || (step.status == .unknown && step.leaseExpired) || cancelledUnseen
         guard live, step.attempt == report.attempt, step.agent == agent else {
             return .refuse("attempt \(report.attempt) of \(report.stepID) is not assigned to \(agent)")
         }

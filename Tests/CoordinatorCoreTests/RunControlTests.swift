@@ -238,7 +238,7 @@ struct RunControlTests {
         #expect(control.run.abortedBy == nil)
     }
 
-    @Test("after an abort, reconciliation cancels again what still runs and never resends what the agent never received")
+    @Test("after an abort, reconciliation cancels again what still runs, never resends what the agent never received, and takes its late report")
     func reconcileAfterAbort() throws {
         var control = Control(agents: [Agents.database, Agents.database2])
         let first = control.start([step("a", .database), step("b", .database)])
@@ -255,5 +255,13 @@ struct RunControlTests {
         let never = control.send(.reconciled(Agents.database2, [other: .notFound], now: at(control.tick())))
         #expect(never.assignments.isEmpty, "an aborted run's attempt is never sent again")
         #expect(control.run.steps[other.stepID]?.status == .cancelled)
+        // The agent then records the cancel itself and reports it: journaled and acknowledged, not refused.
+        let late = StepReport(
+            runID: "r-1", stepID: other.stepID, attempt: other.attempt, outcome: .failed, reason: "cancelled before received",
+            startedAt: at(control.tick()), finishedAt: at(control.tick()), failureKind: .cancelled)
+        let answered = control.send(.reportReceived(late, from: Agents.database2, now: at(control.tick())))
+        #expect(answered.contains(.acknowledge(Agents.database2, other)))
+        #expect(answered.refusals.isEmpty)
+        #expect(control.send(.reportReceived(late, from: Agents.database2, now: at(control.tick()))) == [.acknowledge(Agents.database2, other)])
     }
 }
