@@ -63,6 +63,16 @@ struct RunControlRunTests {
                 try #require(Int32(try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
             }
             #expect(pids.allSatisfy(Self.alive), "the step runs: \(pids)")
+            let api = { (path: String, body: String) in
+                try cluster.baton(cluster.operatorArguments(["api", "POST", path, "--data", body, "--include"]))
+            }
+            let noReason = try api("/v1/runs/\(runID)/abort", "{\"rollback\": true}")
+            #expect(AuthorizationTests.status(noReason) == 400 && noReason.stdout.contains("missing field 'reason'"), "\(noReason.stdout)")
+            let blank = try api("/v1/runs/\(runID)/abort", "{\"reason\": \" \"}")
+            #expect(AuthorizationTests.status(blank) == 400 && blank.stdout.contains("'reason' must not be empty"), "\(blank.stdout)")
+            let unknownRun = try api("/v1/runs/run-none/pause", "")
+            #expect(AuthorizationTests.status(unknownRun) == 404 && unknownRun.stdout.contains("no run run-none"), "\(unknownRun.stdout)")
+            #expect(try cluster.status(runID)["phase"] as? String == "running", "bad requests changed nothing")
 
             let aborted = try Self.json(
                 cluster.baton(cluster.operatorArguments(["run", "abort", runID, "--reason", "restore makes lag worse", "--format", "json"])))
